@@ -1,0 +1,1 @@
+"""curriculum layer (see docs/architecture.md)."""

@@ -1,0 +1,241 @@
+"""Writing repositories back out as a merged LeanDojo-format dataset.
+
+The layout is the one `database.leandojo_export` reads (corpus.jsonl in import order,
+traced_files.jsonl, metadata.json, random/ and novel_premises/ splits), so that
+import -> export -> import keeps theorems, steps, annotations and premises identical.
+The dataset is written to a temporary directory next to DEST and renamed into place,
+so an interrupted export never leaves a half-written dataset behind.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .errors import LeanAgentError
+from .splits import SplitConfig, split_novel_premises, split_random
+from .store import Repository, Store
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    seed: int = 3407
+    val_fraction: float = 0.02
+    test_fraction: float = 0.02
+    own_only: bool = False
+    overwrite: bool = False
+
+
+@dataclass
+class ExportResult:
+    dest: str
+    repositories: list[str]
+    files: int = 0
+    premises: int = 0
+    theorems: int = 0
+    tactic_steps: int = 0
+    splits: dict[str, dict[str, int]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def export_dataset(store: Store, repos: list[Repository], dest: Path, config: ExportConfig) -> ExportResult:
+    if not repos:
+        raise LeanAgentError("nothing to export: the database has no repositories (add one with `leanagent add`)")
+    dest = Path(dest)
+    if dest.exists() and not config.overwrite:
+        raise LeanAgentError(f"{dest} exists: choose another directory or pass --force to replace it")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        result = _write(store, repos, tmp, config)
+        result.dest = str(dest)
+        if dest.exists():
+            shutil.rmtree(dest)
+        tmp.rename(dest)
+        return result
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write(store: Store, repos: list[Repository], out: Path, config: ExportConfig) -> ExportResult:
+    conn = store.conn
+    result = ExportResult(dest=str(out), repositories=[r.name for r in repos])
+    # -- files: union over repositories; one file per path (LeanDojo keys files by path)
+    files: dict[str, tuple[int, list[str]]] = {}
+    owner_of_file: dict[int, Repository] = {}
+    for repo in repos:
+        for file_id, path, imports in conn.execute(
+            "SELECT f.id, f.path, f.imports FROM repo_files rf JOIN files f ON f.id = rf.file_id "
+            "WHERE rf.repo_id = ? ORDER BY f.id",
+            (repo.id,),
+        ):
+            if path in files:
+                if files[path][0] != file_id:
+                    result.warnings.append(
+                        f"{path}: {repo.name} has a different copy than an earlier repository; kept the first"
+                    )
+                continue
+            files[path] = (file_id, json.loads(imports))
+            owner_of_file[file_id] = repo
+    # Imports before importers (LeanDojo's corpus order; loaders rely on it).
+    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+    for path, (_, imports) in sorted(files.items()):
+        sorter.add(path, *[i for i in imports if i in files])
+    try:
+        order = list(sorter.static_order())
+    except graphlib.CycleError as exc:
+        raise LeanAgentError(f"import cycle between files {exc.args[1]}: the stored imports are inconsistent") from exc
+
+    with (out / "corpus.jsonl").open("wb") as corpus, (out / "traced_files.jsonl").open("wb") as traced:
+        for path in order:
+            file_id, imports = files[path]
+            premises = [
+                {"full_name": n, "code": c, "start": [sl, sc], "end": [el, ec], "kind": k}
+                for n, c, k, sl, sc, el, ec in conn.execute(
+                    "SELECT full_name, code, kind, start_line, start_col, end_line, end_col FROM premises "
+                    "WHERE file_id = ? ORDER BY id",
+                    (file_id,),
+                )
+            ]
+            corpus.write(orjson.dumps({"path": path, "imports": imports, "premises": premises}) + b"\n")
+            traced.write(orjson.dumps({"traced_file_path": path}) + b"\n")
+            result.files += 1
+            result.premises += len(premises)
+
+    # -- theorems: keys first (small), records streamed per split
+    keys: list[tuple[str, str, int, int, int]] = []  # (path, name, line, col, theorem id)
+    premises_used: dict[tuple, list[str]] = {}
+    file_ids = {fid for fid, _ in files.values()}
+    for path in sorted(files):
+        file_id = files[path][0]
+        sql = "SELECT id, full_name, start_line, start_col, is_dependency FROM theorems WHERE file_id = ?"
+        for tid, name, sl, sc, is_dep in conn.execute(sql, (file_id,)):
+            if config.own_only and is_dep:
+                continue
+            keys.append((path, name, sl, sc, tid))
+    for key in keys:
+        premises_used[key] = [
+            r[0] for r in conn.execute("SELECT DISTINCT full_name FROM premise_links WHERE theorem_id = ?", (key[4],))
+        ]
+    split_config = SplitConfig(config.seed, config.val_fraction, config.test_fraction)
+    schemes = {
+        "random": split_random(keys, split_config),
+        "novel_premises": split_novel_premises(keys, premises_used, split_config),
+    }
+    repo_of = {fid: owner_of_file[fid] for fid in file_ids}
+    for scheme, assignment in schemes.items():
+        (out / scheme).mkdir()
+        result.splits[scheme] = {}
+        for split in ("train", "val", "test"):
+            chosen = [k for k in keys if assignment[k] == split]
+            with (out / scheme / f"{split}.json").open("wb") as fh:
+                n = _write_array(fh, (_theorem_json(conn, k[4], repo_of, result) for k in chosen))
+            result.splits[scheme][split] = n
+    result.theorems = len(keys)
+    result.tactic_steps //= len(schemes)
+
+    first = repos[0]
+    metadata = {
+        "creation_time": str(datetime.now(UTC)),
+        "exporter": "leanagent",
+        "from_repo": {"url": first.url, "commit": first.commit},
+        "repositories": [
+            {
+                "url": r.url,
+                "name": r.name,
+                "commit": r.commit,
+                "lean_version": r.lean_version,
+                "lean_dojo_version": r.tracer_version if r.tracer in ("export", "leandojo") else None,
+                "tracer": r.tracer,
+                "metadata": {"date_processed": r.added_at},
+            }
+            for r in repos
+        ],
+        "seed": config.seed,
+        "val_fraction": config.val_fraction,
+        "test_fraction": config.test_fraction,
+        "own_only": config.own_only,
+        "total_theorems": result.theorems,
+        "num_premises": result.premises,
+        "num_premise_files": result.files,
+        "warnings": result.warnings,
+    }
+    (out / "metadata.json").write_bytes(orjson.dumps(metadata, option=orjson.OPT_INDENT_2))
+    return result
+
+
+def _write_array(fh: Any, items: Iterator[bytes]) -> int:
+    fh.write(b"[")
+    n = 0
+    for item in items:
+        if n:
+            fh.write(b",\n")
+        fh.write(item)
+        n += 1
+    fh.write(b"]\n")
+    return n
+
+
+def _theorem_json(conn: Any, tid: int, repo_of: dict[int, Repository], result: ExportResult) -> bytes:
+    (file_id, path, name, statement, sl, sc, el, ec) = conn.execute(
+        "SELECT t.file_id, f.path, t.full_name, t.statement, t.start_line, t.start_col, t.end_line, t.end_col "
+        "FROM theorems t JOIN files f ON f.id = t.file_id WHERE t.id = ?",
+        (tid,),
+    ).fetchone()
+    repo = repo_of[file_id]
+    links: dict[int, list[dict]] = {}
+    for step_id, fn, dp, dl, dc, del_, dec in conn.execute(
+        "SELECT step_id, full_name, def_path, def_line, def_col, def_end_line, def_end_col FROM premise_links "
+        "WHERE theorem_id = ? AND step_id IS NOT NULL ORDER BY step_id, idx",
+        (tid,),
+    ):
+        links.setdefault(step_id, []).append(
+            {
+                "full_name": fn,
+                "def_path": dp,
+                "def_pos": [dl, dc],
+                "def_end_pos": [del_, dec] if del_ is not None else [dl, dc],
+            }
+        )
+    tactics = []
+    for sid, tactic, annotated, before, after in conn.execute(
+        "SELECT id, tactic, annotated_tactic, state_before, state_after FROM tactic_steps "
+        "WHERE theorem_id = ? ORDER BY idx",
+        (tid,),
+    ):
+        if before is None:  # a statically indexed step: LeanDojo data needs goal states
+            continue
+        tactics.append(
+            {
+                "tactic": tactic,
+                "annotated_tactic": [annotated if annotated is not None else tactic, links.get(sid, [])],
+                "state_before": before,
+                "state_after": after if after is not None else "",
+            }
+        )
+    result.tactic_steps += len(tactics)
+    return orjson.dumps(
+        {
+            "url": repo.url,
+            "commit": repo.commit,
+            "file_path": path,
+            "full_name": name,
+            "theorem_statement": statement,
+            "start": [sl, sc],
+            "end": [el, ec],
+            "traced_tactics": tactics,
+        }
+    )

@@ -1,0 +1,251 @@
+"""Lexical facts about Lean 4 source text that several layers need.
+
+`blank_non_code` replaces comments, string and char literals, name literals and syntax
+quotations with spaces (newlines kept), so that offsets, lines and columns of the
+result are those of the original text and anything found in it is real code. On top of
+it, `sorry_positions` finds `sorry` *tokens* -- never inside comments, strings,
+docstrings, `#guard_msgs` expected output or `` `(tactic| sorry) `` quotations, and
+never as part of a longer identifier (`exact not_sorry_lemma` holds no sorry).
+
+It is regex-driven (the interpreter jumps from one special character to the next)
+because the static indexer runs it over every file it indexes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+# Characters that may continue an identifier. `str.isalnum` covers unicode letters,
+# digits and subscript digits; Lean adds `_`, `'` (primes), `!` and `?`.
+_IDENT_EXTRA = frozenset("_'!?")
+
+
+def is_ident_char(c: str) -> bool:
+    return c.isalnum() or c in _IDENT_EXTRA or c in "ₐₑₒₓₔₕₖₗₘₙₚₛₜᵢᵣᵤᵥⱼ"
+
+
+# Functions and macros whose string argument is interpolated in Lean 4.
+_INTERPOLATING = frozenset(
+    {
+        "throwError",
+        "throwErrorAt",
+        "logInfo",
+        "logInfoAt",
+        "logWarning",
+        "logWarningAt",
+        "logError",
+        "logErrorAt",
+        "trace",
+        "withTraceNode",
+        "panic!",
+    }
+)
+
+_TOP = re.compile(r'/-|--|\br#*"|"|\'|`')
+_IN_BRACES = re.compile(r'/-|--|\br#*"|"|\'|`|[{}]')
+_IN_PARENS = re.compile(r'/-|--|\br#*"|"|\'|`|[()]')
+_COMMENT_DELIM = re.compile(r"/-|-/")
+_STRING_STOP = re.compile(r'[\\"{]')
+_CHAR_LIT = re.compile(r"'(?:\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{1,4}|u\{[0-9a-fA-F]+\}|.)|[^'\\\n])'")
+_NAME_LIT = re.compile(r"``?(?:«[^»\n]*»|[^\s()\[\]{},«»`]+)(?:\.(?:«[^»\n]*»|[^\s()\[\]{},.«»`]+))*")
+_WORD_BEFORE = re.compile(r"([A-Za-z_][A-Za-z0-9_!?']*)\s*$")
+_MAX_NESTING = 64
+
+
+class _Scanner:
+    """Collects the (start, end) spans of `text` that are not code."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.n = len(text)
+        self.spans: list[tuple[int, int]] = []
+
+    def block_comment_end(self, i: int) -> int:
+        depth = 0
+        pos = i
+        while True:
+            m = _COMMENT_DELIM.search(self.text, pos)
+            if m is None:
+                return self.n  # unterminated: the rest of the file is comment
+            if m.group() == "/-":
+                depth += 1
+            else:
+                depth -= 1
+                if depth == 0:
+                    return m.end()
+            pos = m.end()
+
+    def string_end(self, i: int, interpolated: bool, nesting: int) -> int:
+        """`i` is the index of the opening quote; returns the index after the closing one.
+        Interpolated parts `{...}` are code: they are scanned as such."""
+        text = self.text
+        seg_start = i
+        pos = i + 1
+        while True:
+            m = _STRING_STOP.search(text, pos)
+            if m is None:
+                self.spans.append((seg_start, self.n))
+                return self.n
+            c = m.group()
+            if c == "\\":
+                pos = m.end() + 1
+            elif c == '"':
+                self.spans.append((seg_start, m.end()))
+                return m.end()
+            elif interpolated and nesting < _MAX_NESTING:
+                self.spans.append((seg_start, m.end()))
+                pos = self.scan(m.end(), "}", nesting + 1)
+                seg_start = pos - 1 if pos <= self.n and pos > 0 else pos
+            else:
+                pos = m.end()
+
+    def interpolated_at(self, i: int) -> bool:
+        if i > 0 and self.text[i - 1] == "!":
+            return True
+        m = _WORD_BEFORE.search(self.text, max(0, i - 40), i)
+        return bool(m and m.group(1) in _INTERPOLATING)
+
+    def scan(self, i: int, closer: str | None, nesting: int = 0) -> int:
+        """Scan code from `i`. With a closer (`}` or `)`), stop after the matching one and
+        return the index after it; at top level, scan to the end."""
+        text = self.text
+        pattern = _TOP if closer is None else (_IN_BRACES if closer == "}" else _IN_PARENS)
+        opener = "{" if closer == "}" else "("
+        depth = 0
+        pos = i
+        while True:
+            m = pattern.search(text, pos)
+            if m is None:
+                return self.n
+            tok = m.group()
+            j = m.start()
+            if tok == "/-":
+                end = self.block_comment_end(j)
+                self.spans.append((j, end))
+                pos = end
+            elif tok == "--":
+                end = text.find("\n", j)
+                end = self.n if end < 0 else end
+                self.spans.append((j, end))
+                pos = end
+            elif tok == '"':
+                pos = self.string_end(j, self.interpolated_at(j), nesting)
+            elif tok[0] == "r":  # raw string r"..." / r#"..."#
+                close = '"' + tok[1:-1]
+                end = text.find(close, m.end())
+                end = self.n if end < 0 else end + len(close)
+                self.spans.append((j, end))
+                pos = end
+            elif tok == "'":
+                if j > 0 and is_ident_char(text[j - 1]):
+                    pos = m.end()  # a prime in an identifier: h'
+                    continue
+                cm = _CHAR_LIT.match(text, j)
+                if cm:
+                    self.spans.append((j, cm.end()))
+                    pos = cm.end()
+                else:
+                    pos = m.end()
+            elif tok == "`":
+                if text.startswith("`(", j) and nesting < _MAX_NESTING:
+                    # Syntax quotation: metaprogram data, not code of this declaration.
+                    inner = _Scanner(text)
+                    end = inner.scan(j + 2, ")", nesting + 1)
+                    self.spans.append((j, end))
+                    pos = end
+                else:
+                    nm = _NAME_LIT.match(text, j)
+                    end = nm.end() if nm else m.end()
+                    self.spans.append((j, end))
+                    pos = end
+            elif tok == opener:
+                depth += 1
+                pos = m.end()
+            else:  # the closer
+                if depth == 0:
+                    return m.end()
+                depth -= 1
+                pos = m.end()
+
+
+def non_code_spans(text: str) -> list[tuple[int, int]]:
+    """Sorted (start, end) character spans of `text` that are comments, literals or
+    quotations."""
+    scanner = _Scanner(text)
+    scanner.scan(0, None)
+    return scanner.spans
+
+
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+def blank_non_code(text: str) -> str:
+    """`text` with every non-code character replaced by a space (newlines kept)."""
+    spans = non_code_spans(text)
+    if not spans:
+        return text
+    out = []
+    pos = 0
+    for start, end in spans:
+        if start < pos:  # nested spans (interpolation) are already covered
+            start = pos
+        if end <= start:
+            continue
+        out.append(text[pos:start])
+        out.append(_NOT_NEWLINE.sub(" ", text[start:end]))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+_SORRY = re.compile(r"(?<![\w.'!?`])sorry(?![\w'!?])")
+
+
+class LineIndex:
+    """Converts character offsets of a text into 1-based (line, column) pairs."""
+
+    def __init__(self, text: str, base: tuple[int, int] = (1, 1)) -> None:
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.base_line, self.base_col = base
+
+    def pos(self, offset: int) -> tuple[int, int]:
+        k = bisect.bisect_right(self.starts, offset) - 1
+        col = offset - self.starts[k] + 1
+        if k == 0:
+            col += self.base_col - 1
+        return (self.base_line + k, col)
+
+
+def sorry_offsets(text: str, *, blanked: str | None = None) -> list[int]:
+    """Character offsets of the `sorry` tokens of `text`."""
+    if "sorry" not in text:
+        return []
+    code = blanked if blanked is not None else blank_non_code(text)
+    return [m.start() for m in _SORRY.finditer(code)]
+
+
+def sorry_positions(text: str, base: tuple[int, int] = (1, 1)) -> list[tuple[int, int]]:
+    """(line, column) of each `sorry` token; `base` is the position of text[0]."""
+    offsets = sorry_offsets(text)
+    if not offsets:
+        return []
+    index = LineIndex(text, base)
+    return [index.pos(o) for o in offsets]
+
+
+def has_sorry(text: str | None) -> bool:
+    return bool(text) and bool(sorry_offsets(text))  # type: ignore[arg-type]
+
+
+_DECL_KEYWORD = re.compile(
+    r"(?<![\w.])(theorem|lemma|def|abbrev|instance|structure|class|inductive|axiom|opaque|example|"
+    r"irreducible_def|alias|coinductive)(?![\w'])"
+)
+
+
+def declaration_keyword(code: str) -> str | None:
+    """The declaration keyword of a declaration's source (after attributes, modifiers and
+    docstrings), e.g. ``def`` for ``@[simp] private def f ...``."""
+    m = _DECL_KEYWORD.search(blank_non_code(code))
+    return m.group(1) if m else None

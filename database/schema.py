@@ -1,0 +1,254 @@
+"""Schema and explicit, numbered migrations.
+
+Each migration is applied once, in order, inside a transaction, and recorded in
+``schema_version``. Never edit a released migration: add a new one. A database whose
+version is newer than the newest migration known here is refused (``SchemaTooNew``)
+rather than guessed at.
+
+Design notes (why the tables look like this):
+
+* ``files`` are content-addressed for dependencies: a dependency file (``.lake/...``,
+  Lean core) with the same path and content hash is stored once and linked to every
+  repository that has it through ``repo_files``; ten Mathlib-based repositories do not
+  hold ten copies of Mathlib. A repository's own files are owned by it
+  (``owner_repo_id``) and never shared.
+* theorems, premises and sorries hang off files, so dependency theorems are shared with
+  their files, and "the repository's own theorems" is a join through ``repo_files`` with
+  ``is_dependency = 0`` -- LeanAgent mixed the two and its per-repo numbers became
+  Mathlib numbers.
+* positions are stored as separate integer columns so that range queries ("which
+  premise contains this position", "which premises end before this theorem") use
+  indexes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+def _split(sql: str) -> tuple[str, ...]:
+    # Statements are separated by ';' at the end of a line; none of our DDL contains
+    # that sequence inside a statement.
+    return tuple(s.strip() for s in sql.split(";\n") if s.strip())
+
+
+_V1 = """
+CREATE TABLE repositories (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    name TEXT NOT NULL,
+    "commit" TEXT NOT NULL,
+    lean_version TEXT,
+    tracer TEXT NOT NULL,
+    tracer_version TEXT,
+    path TEXT,
+    added_at TEXT NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (url, "commit")
+);
+CREATE INDEX idx_repositories_name ON repositories (name);
+
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    imports TEXT NOT NULL DEFAULT '[]',
+    is_dependency INTEGER NOT NULL,
+    package TEXT,
+    num_lines INTEGER,
+    owner_repo_id INTEGER REFERENCES repositories (id)
+);
+CREATE UNIQUE INDEX idx_files_shared ON files (path, content_hash) WHERE owner_repo_id IS NULL;
+CREATE UNIQUE INDEX idx_files_owned ON files (owner_repo_id, path) WHERE owner_repo_id IS NOT NULL;
+
+CREATE TABLE repo_files (
+    repo_id INTEGER NOT NULL REFERENCES repositories (id),
+    file_id INTEGER NOT NULL REFERENCES files (id),
+    is_dependency INTEGER NOT NULL,
+    PRIMARY KEY (repo_id, file_id)
+) WITHOUT ROWID;
+CREATE INDEX idx_repo_files_file ON repo_files (file_id);
+
+CREATE TABLE premises (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files (id),
+    full_name TEXT NOT NULL,
+    code TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    start_line INTEGER NOT NULL,
+    start_col INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    end_col INTEGER NOT NULL
+);
+CREATE INDEX idx_premises_file_pos ON premises (file_id, start_line, start_col);
+CREATE INDEX idx_premises_name ON premises (full_name);
+
+CREATE TABLE theorems (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files (id),
+    full_name TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'theorem',
+    statement TEXT,
+    start_line INTEGER NOT NULL,
+    start_col INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    end_col INTEGER NOT NULL,
+    proof_style TEXT,
+    status TEXT NOT NULL CHECK (status IN ('proven', 'sorry', 'proved_by_agent')),
+    num_steps INTEGER NOT NULL DEFAULT 0,
+    difficulty REAL,
+    is_dependency INTEGER NOT NULL,
+    sorry_checked TEXT NOT NULL DEFAULT 'source',
+    UNIQUE (file_id, full_name, start_line, start_col)
+);
+CREATE INDEX idx_theorems_status ON theorems (status);
+CREATE INDEX idx_theorems_name ON theorems (full_name);
+
+CREATE TABLE tactic_steps (
+    id INTEGER PRIMARY KEY,
+    theorem_id INTEGER NOT NULL REFERENCES theorems (id),
+    idx INTEGER NOT NULL,
+    tactic TEXT NOT NULL,
+    annotated_tactic TEXT,
+    state_before TEXT,
+    state_after TEXT,
+    line INTEGER,
+    col INTEGER,
+    structure TEXT,
+    UNIQUE (theorem_id, idx)
+);
+
+CREATE TABLE premise_links (
+    id INTEGER PRIMARY KEY,
+    theorem_id INTEGER NOT NULL REFERENCES theorems (id),
+    step_id INTEGER REFERENCES tactic_steps (id),
+    idx INTEGER NOT NULL,
+    premise_id INTEGER REFERENCES premises (id),
+    full_name TEXT NOT NULL,
+    def_path TEXT NOT NULL,
+    def_line INTEGER NOT NULL,
+    def_col INTEGER NOT NULL,
+    def_end_line INTEGER,
+    def_end_col INTEGER,
+    resolution TEXT NOT NULL
+);
+CREATE INDEX idx_links_theorem ON premise_links (theorem_id);
+CREATE INDEX idx_links_step ON premise_links (step_id);
+CREATE INDEX idx_links_premise ON premise_links (premise_id);
+
+CREATE TABLE sorries (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files (id),
+    theorem_id INTEGER REFERENCES theorems (id),
+    declaration TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    decl_line INTEGER NOT NULL,
+    decl_col INTEGER NOT NULL,
+    line INTEGER,
+    col INTEGER,
+    context TEXT NOT NULL
+);
+CREATE INDEX idx_sorries_file ON sorries (file_id);
+CREATE INDEX idx_sorries_theorem ON sorries (theorem_id);
+
+CREATE TABLE split_assignments (
+    scheme TEXT NOT NULL,
+    repo_id INTEGER NOT NULL REFERENCES repositories (id),
+    theorem_id INTEGER NOT NULL REFERENCES theorems (id),
+    split TEXT NOT NULL CHECK (split IN ('train', 'val', 'test')),
+    PRIMARY KEY (scheme, repo_id, theorem_id)
+) WITHOUT ROWID;
+
+CREATE TABLE diagnostics (
+    id INTEGER PRIMARY KEY,
+    repo_id INTEGER NOT NULL REFERENCES repositories (id),
+    file_path TEXT,
+    line INTEGER,
+    severity TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX idx_diagnostics_repo ON diagnostics (repo_id);
+
+CREATE TABLE checkpoints (
+    id INTEGER PRIMARY KEY,
+    parent_id INTEGER REFERENCES checkpoints (id),
+    path TEXT NOT NULL,
+    model_name TEXT NOT NULL,
+    data_fingerprint TEXT,
+    config TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE faiss_indexes (
+    id INTEGER PRIMARY KEY,
+    checkpoint_id INTEGER REFERENCES checkpoints (id),
+    encoder TEXT NOT NULL,
+    path TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    num_vectors INTEGER NOT NULL,
+    corpus_fingerprint TEXT,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE evaluations (
+    id INTEGER PRIMARY KEY,
+    checkpoint_id INTEGER REFERENCES checkpoints (id),
+    method TEXT NOT NULL,
+    repo_id INTEGER NOT NULL REFERENCES repositories (id),
+    scheme TEXT NOT NULL,
+    split TEXT NOT NULL,
+    r1 REAL,
+    r10 REAL,
+    mrr REAL,
+    num_queries INTEGER NOT NULL,
+    run_id INTEGER REFERENCES runs (id),
+    details TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX idx_evaluations_ckpt ON evaluations (checkpoint_id, repo_id);
+
+CREATE TABLE proofs (
+    id INTEGER PRIMARY KEY,
+    theorem_id INTEGER NOT NULL REFERENCES theorems (id),
+    proof TEXT NOT NULL,
+    checked_by TEXT NOT NULL,
+    checkpoint_id INTEGER REFERENCES checkpoints (id),
+    run_id INTEGER REFERENCES runs (id),
+    stats TEXT NOT NULL DEFAULT '{}',
+    found_at TEXT NOT NULL
+);
+CREATE INDEX idx_proofs_theorem ON proofs (theorem_id);
+
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    config TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE run_stages (
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    position INTEGER NOT NULL,
+    repo_id INTEGER NOT NULL REFERENCES repositories (id),
+    stage TEXT NOT NULL,
+    status TEXT NOT NULL,
+    info TEXT NOT NULL DEFAULT '{}',
+    started_at TEXT,
+    finished_at TEXT,
+    PRIMARY KEY (run_id, position, stage)
+) WITHOUT ROWID
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _split(_V1)),)
+
+LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,1 @@
+"""prover layer (see docs/architecture.md)."""

@@ -1,0 +1,44 @@
+"""Shared fixtures. Every test runs with a scrubbed environment: its own home directory,
+no network-reaching settings, no user configuration leaking in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+_SCRUBBED = ("LEANAGENT_HOME", "GITHUB_ACCESS_TOKEN", "XDG_DATA_HOME")
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for var in _SCRUBBED:
+        monkeypatch.delenv(var, raising=False)
+    # Anything that would default to ~ lands in the test's temp dir instead.
+    monkeypatch.setenv("HOME", str(tmp_path / "user-home"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def store(home: Path):
+    from database.store import Store
+
+    s = Store(home / "leanagent.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    return FIXTURES
