@@ -1,0 +1,127 @@
+"""The knowledge-base commands as a user runs them: real processes, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from leanagent.cli import main
+from leanagent.config import resolve_home
+
+
+def run(home: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "LEANAGENT_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "leanagent", *args], capture_output=True, text=True, env=env, check=False
+    )
+
+
+def test_add_repos_theorems_sorries_end_to_end(fixtures: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    export = str(fixtures / "exports/leanagent_toy")
+    r = run(home, "add", export, "--source", str(fixtures / "exports/toy_source"), "--json")
+    assert r.returncode == 0, r.stderr
+    assert "added example-org/toy-lean" in r.stderr
+    added = json.loads(r.stdout)
+    assert added["status"] == "added" and added["repositories"][0]["theorems"] == 4
+
+    again = run(home, "add", export)
+    assert again.returncode == 0
+    assert "already in the database" in again.stderr and "nothing to do" in again.stderr
+
+    repos = json.loads(run(home, "repos", "--json").stdout)
+    assert len(repos) == 1
+    repo = repos[0]
+    for key in ("name", "url", "commit", "path", "files", "premises", "theorems", "theorems_with_sorry",
+                "tactic_steps"):
+        assert key in repo
+    assert repo["name"] == "example-org/toy-lean"
+    assert (repo["theorems"], repo["theorems_with_sorry"], repo["tactic_steps"]) == (3, 2, 3)
+    assert repo["path"] == str(fixtures / "exports/toy_source")
+
+    thms = json.loads(run(home, "theorems", "toy-lean", "--status", "sorry", "--json").stdout)
+    assert sorted(t["full_name"] for t in thms) == ["Toy.term_sorry", "Toy.αβ_lemma"]
+    proven = json.loads(run(home, "theorems", "toy-lean", "--status", "proven", "--json").stdout)
+    assert [t["full_name"] for t in proven] == ["Toy.add_swap"]
+    assert json.loads(run(home, "theorems", "toy-lean", "--status", "proved", "--json").stdout) == []
+
+    sorries = json.loads(run(home, "sorries", "--json").stdout)
+    assert [(s["full_name"], s["kind"], s["file"], s["line"]) for s in sorries] == [
+        ("Toy.αβ_lemma", "theorem", "Toy/Arith.lean", 16),
+        ("Toy.term_sorry", "theorem", "Toy/Arith.lean", 19),
+        ("Toy.unfinished", "def", "Toy/Basic.lean", 8),
+    ]
+    assert json.loads(run(home, "sorries", "example-org/toy-lean", "--json").stdout) == sorries
+
+
+def test_exit_codes_and_streams(fixtures: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    usage = run(home, "theorems")  # missing argument
+    assert usage.returncode == 2 and usage.stdout == ""
+    bad_option = run(home, "repos", "--nope")
+    assert bad_option.returncode == 2
+    missing = run(home, "theorems", "nothing-here")
+    assert missing.returncode == 1
+    assert "leanagent add" in missing.stderr and missing.stdout == ""
+    assert run(home, "add", str(fixtures / "exports/official_toy")).returncode == 0
+    unknown = run(home, "theorems", "nothing-here", "--json")
+    assert unknown.returncode == 1 and "no repository matches 'nothing-here'" in unknown.stderr
+    assert unknown.stdout == ""
+
+
+def test_home_flag_env_and_nothing_written_elsewhere(fixtures: Path, tmp_path: Path, monkeypatch) -> None:
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    flag_home = tmp_path / "flag-home"
+    env_home = tmp_path / "env-home"
+    monkeypatch.setenv("LEANAGENT_HOME", str(env_home))
+    runner = CliRunner()
+    res = runner.invoke(main, ["--home", str(flag_home), "add", str(fixtures / "exports/official_toy")])
+    assert res.exit_code == 0, res.output
+    assert (flag_home / "leanagent.db").exists()
+    assert not env_home.exists()  # the flag wins
+    res = runner.invoke(main, ["add", str(fixtures / "exports/official_toy")])
+    assert res.exit_code == 0
+    assert (env_home / "leanagent.db").exists()
+    assert list(cwd.iterdir()) == []
+    assert not (tmp_path / "user-home").exists()  # nothing under ~
+    # read-only commands on an empty home create nothing
+    empty = tmp_path / "empty-home"
+    assert runner.invoke(main, ["--home", str(empty), "repos", "--json"]).output.strip() == "[]"
+    assert not empty.exists()
+
+
+def test_default_home_is_documented_path(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert resolve_home().root == (tmp_path / ".local/share/leanagent").resolve()
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert resolve_home().root == (tmp_path / "xdg/leanagent").resolve()
+
+
+def test_cli_stays_light() -> None:
+    """`leanagent --help` and the database commands must not import the ML stack."""
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from leanagent.cli import main\n"
+        "r = CliRunner().invoke(main, ['--help'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "heavy = [m for m in ('torch', 'transformers', 'faiss', 'ray', 'lean_dojo') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("command", ["add", "repos", "theorems", "sorries", "export"])
+def test_every_command_has_help(command: str) -> None:
+    res = CliRunner().invoke(main, [command, "--help"])
+    assert res.exit_code == 0
+    assert len(res.output.splitlines()) > 3
