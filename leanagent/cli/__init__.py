@@ -94,7 +94,11 @@ def main(ctx: click.Context, home: str | None, verbose: int) -> None:
 
 def _register() -> None:
     # Each module adds its commands to `main`; importing them is cheap (no torch).
-    from . import kb  # noqa: F401
+    from . import (
+        kb,  # noqa: F401
+        lifelong,  # noqa: F401
+        retrieval,  # noqa: F401
+    )
 
 
 _register()

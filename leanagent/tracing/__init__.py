@@ -5,10 +5,13 @@ it inside one database transaction. Tracers:
 
 * ``export``   -- a LeanDojo benchmark export directory (`database.leandojo_export`);
 * ``static``   -- the source-level indexer (no Lean toolchain needed);
-* ``leandojo`` -- tracing with LeanDojo on a machine with a Lean toolchain (to come).
+* ``leandojo`` -- tracing with LeanDojo on a machine with a Lean toolchain (to come):
+  registered through the ``leanagent.tracers`` entry-point group, so it can live in
+  its own module or package without touching this one.
 
-A tracer is a function ``(store, request) -> list[IngestSummary]`` registered in
-`TRACERS`; ``auto`` picks ``export`` for an export directory and ``static`` otherwise.
+A tracer is a function ``(store, request, home) -> list[IngestSummary]``; `tracers()`
+lists them. ``auto`` picks ``export`` for an export directory and ``static`` otherwise
+(a local Lean checkout or a git URL, which the static tracer clones).
 """
 
 from __future__ import annotations
@@ -45,15 +48,29 @@ def _export_tracer(store: Store, request: AddRequest, home: Home) -> list[Ingest
     return import_export(store, root, ExportImportConfig(source=request.source_checkout, name=request.name))
 
 
+#: Entry-point group through which other packages add tracers (e.g. a ``leandojo``
+#: tracer for machines with a Lean toolchain): ``name = "module:function"``.
+TRACER_ENTRY_POINTS = "leanagent.tracers"
+
+
 def tracers() -> dict[str, Tracer]:
-    found: dict[str, Tracer] = {"export": _export_tracer}
-    try:
-        from .static import static_tracer  # provided by the static indexer
-    except ImportError:
-        pass
-    else:
-        found["static"] = static_tracer
+    from importlib.metadata import entry_points
+
+    from .static import static_tracer
+
+    found: dict[str, Tracer] = {"export": _export_tracer, "static": static_tracer}
+    for ep in entry_points(group=TRACER_ENTRY_POINTS):
+        # Built-in names win: an installed plugin cannot silently replace them.
+        if ep.name not in found:
+            found[ep.name] = _lazy_entry_point(ep)
     return found
+
+
+def _lazy_entry_point(ep: Any) -> Tracer:
+    def run(store: Store, request: AddRequest, home: Home) -> list[IngestSummary]:
+        return ep.load()(store, request, home)
+
+    return run
 
 
 def choose_tracer(request: AddRequest) -> str:

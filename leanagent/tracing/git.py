@@ -1,0 +1,196 @@
+"""Where a repository's sources come from: a local directory or a git URL.
+
+`resolve_source` turns what the user typed after `leanagent add` into a checkout on disk
+plus its identity (url, name, full commit SHA). URLs are cloned into ``home.repos``.
+
+Everything the user typed ends up as an argument of a `git` subprocess, so values that
+git could read as an option (leading ``-``) or as a command-running transport
+(``ext::``, ``fd::``, ``--upload-pack=...``) are refused before git ever runs: git's own
+`protocol.allow` setting is also pinned to the transports we accept, so a crafted
+submodule or redirect cannot reach ``ext::`` either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from database.errors import SourceError, UnsafeSourceError
+
+# https://host/owner/name(.git), http(s) only, optional user@ and port.
+_HTTPS_URL = re.compile(r"^https?://(?:[\w.~%!$&'()*+,;=-]+@)?[A-Za-z0-9.-]+(?::\d+)?(?:/[\w.~%+@-]+)+/?$")
+# scp-like git@host:owner/name(.git)
+_SCP_URL = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!/)[\w.~+/-]+$")
+_SSH_URL = re.compile(r"^ssh://(?:[\w.-]+@)?[A-Za-z0-9.-]+(?::\d+)?(?:/[\w.~+-]+)+/?$")
+# A commit, tag or branch name: git refname characters, no leading '-'.
+_REV = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./+-]*$")
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+
+_GIT_ENV = {
+    # Only real network/file transports; never ext:: or fd::, even via submodules.
+    "GIT_ALLOW_PROTOCOL": "https:http:ssh:git",
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+@dataclass(frozen=True)
+class ResolvedSource:
+    path: Path  # the checkout to index
+    url: str  # normalized URL, or the absolute path for a local directory
+    name: str
+    commit: str  # full SHA, or "local:<hash>" for a directory that is not a git checkout
+    cloned: bool = False
+
+
+def is_git_url(source: str) -> bool:
+    return bool(_HTTPS_URL.match(source) or _SCP_URL.match(source) or _SSH_URL.match(source))
+
+
+def check_safe(value: str, what: str) -> None:
+    """Refuse a value that git could take as an option or a command-running transport."""
+    low = value.strip().lower()
+    if not value or value != value.strip():
+        raise UnsafeSourceError(f"{what} {value!r} is empty or has surrounding spaces; give it without them")
+    if low.startswith("-"):
+        raise UnsafeSourceError(
+            f"{what} {value!r} starts with '-', which git would read as an option; refusing it"
+        )
+    if "::" in low or low.startswith(("ext:", "fd:", "file:")):
+        raise UnsafeSourceError(
+            f"{what} {value!r} uses a git transport helper (ext::, fd::, file:: ...) that can run "
+            "commands; give an https://, ssh:// or git@host:owner/name URL, or a local directory"
+        )
+    if "upload-pack" in low or "receive-pack" in low or "--config" in low:
+        raise UnsafeSourceError(f"{what} {value!r} tries to set a git option; refusing it")
+    if any(c in value for c in "\n\r\0"):
+        raise UnsafeSourceError(f"{what} contains a control character; refusing it")
+
+
+def normalize_url(url: str) -> str:
+    """LeanDojo's normalization: no trailing '/', git@github.com:x -> https://github.com/x."""
+    url = url.rstrip("/")
+    m = re.match(r"^git@github\.com:(.+)$", url)
+    if m:
+        url = "https://github.com/" + m.group(1)
+    return url.removesuffix(".git")
+
+
+def repo_name(url_or_path: str) -> str:
+    tail = re.split(r"[/:]", url_or_path.rstrip("/"))[-1]
+    return tail.removesuffix(".git") or "repo"
+
+
+def _git(args: list[str], cwd: Path | None = None, timeout: float = 600, env: dict | None = None) -> str:
+    env = {**os.environ, **_GIT_ENV, **(env or {})}
+    try:
+        out = subprocess.run(
+            ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except FileNotFoundError as exc:
+        raise SourceError("git is not installed: install git to add repositories from URLs") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise SourceError(f"git {args[0]} timed out after {timeout:.0f}s") from exc
+    if out.returncode != 0:
+        raise SourceError(f"git {' '.join(args[:1])} failed: {out.stderr.strip()[-500:]}")
+    return out.stdout.strip()
+
+
+def local_commit(path: Path) -> str | None:
+    """HEAD of a git checkout, or None if `path` is not inside one (or git is missing)."""
+    try:
+        top = _git(["rev-parse", "--show-toplevel"], cwd=path)
+        if Path(top).resolve() != path.resolve():
+            return None  # a sub-directory of some other checkout: its HEAD says nothing
+        return _git(["rev-parse", "--verify", "HEAD^{commit}"], cwd=path)
+    except SourceError:
+        return None
+
+
+def tree_fingerprint(path: Path) -> str:
+    """Identity of a directory that is not a git checkout: hash of its .lean files' paths
+    and sizes and mtimes (cheap; a changed file gives a new 'commit')."""
+    h = hashlib.sha256()
+    for p in sorted(path.rglob("*.lean")):
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        h.update(f"{p.relative_to(path).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return "local:" + h.hexdigest()[:40]
+
+
+def resolve_source(source: str, home_repos: Path, commit: str | None = None, name: str | None = None) -> ResolvedSource:
+    """A local directory (used in place) or a git URL (cloned under `home_repos`)."""
+    check_safe(source, "source")
+    if commit is not None:
+        check_safe(commit, "--commit")
+        if not _REV.match(commit):
+            raise UnsafeSourceError(f"--commit {commit!r} is not a commit SHA, tag or branch name")
+    path = Path(source).expanduser()
+    if path.is_dir():
+        path = path.resolve()
+        head = local_commit(path)
+        if commit is not None:
+            if head is None:
+                raise SourceError(f"--commit needs a git checkout, and {path} is not one")
+            wanted = _git(["rev-parse", "--verify", f"{commit}^{{commit}}"], cwd=path)
+            if wanted != head:
+                raise SourceError(
+                    f"{path} has {head[:12]} checked out, not {commit} ({wanted[:12]}); check it out "
+                    "first, or give the repository's URL to clone that commit"
+                )
+        return ResolvedSource(path, str(path), name or path.name, head or tree_fingerprint(path))
+    if not is_git_url(source):
+        raise SourceError(
+            f"{source} is neither an existing directory nor a git URL (https://host/owner/name, "
+            "ssh://host/owner/name or git@host:owner/name)"
+        )
+    return clone(source, home_repos, commit, name)
+
+
+def clone(
+    url: str, home_repos: Path, commit: str | None, name: str | None, *, allow_file: bool = False
+) -> ResolvedSource:
+    """Clone `url` into `home_repos` (reused on later calls) and check out `commit`.
+
+    Without `commit` the clone is shallow (depth 1); with one it is blobless (full
+    history, file contents fetched only for the checked-out tree), since an arbitrary SHA
+    cannot always be fetched shallowly. `allow_file` admits file:// URLs (tests, mirrors).
+    """
+    norm = normalize_url(url)
+    rname = name or repo_name(norm)
+    check_safe(rname, "--name")
+    env = {"GIT_ALLOW_PROTOCOL": _GIT_ENV["GIT_ALLOW_PROTOCOL"] + (":file" if allow_file else "")}
+    slug = re.sub(r"[^\w.-]+", "_", norm.split("://", 1)[-1]).strip("._") or "repo"
+    dest = home_repos / slug
+    home_repos.mkdir(parents=True, exist_ok=True)
+    if not (dest / ".git").is_dir():
+        tmp = home_repos / f".{slug}.partial"
+        if tmp.exists():
+            import shutil
+
+            shutil.rmtree(tmp)
+        how = ["--depth", "1"] if commit is None else ["--filter=blob:none"]
+        # `--` ends option parsing: the URL and destination are never options.
+        _git(["clone", "--quiet", "--no-checkout", *how, "--", url, str(tmp)], env=env)
+        tmp.rename(dest)
+    elif commit is not None:
+        shallow = ["--unshallow"] if (dest / ".git" / "shallow").exists() else []
+        _git(["fetch", "--quiet", "--tags", *shallow, "origin"], cwd=dest, env=env)
+    candidates = [commit, f"origin/{commit}"] if commit else ["HEAD", "origin/HEAD"]
+    sha = None
+    for rev in candidates:
+        try:
+            sha = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], cwd=dest)
+            break
+        except SourceError:
+            continue
+    if sha is None or not _SHA.match(sha):
+        raise SourceError(f"{url} has no commit, tag or branch {commit or 'HEAD'!r}; check the name")
+    _git(["checkout", "--quiet", "--force", "--detach", sha], cwd=dest, env=env)
+    return ResolvedSource(dest, norm, rname, sha, cloned=True)

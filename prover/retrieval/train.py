@@ -1,0 +1,337 @@
+"""Training the retriever: InfoNCE with in-batch and hard negatives, AdamW with warmup
+and cosine decay, gradient accumulation, bf16 autocast, optional EWC; and the empirical
+Fisher used by EWC.
+
+One example per (query, positive premise). For each, ``num_negatives`` premises
+accessible to the query's theorem that are not among its positives are drawn afresh
+every epoch, ``num_in_file_negatives`` of them from the positive premise's own file
+(LeanAgent: 3 and 1). A micro-batch of B examples scores B queries against the B
+positives and all negatives (softmax over every candidate in the batch, temperature
+``temperature``); candidates that are positives of a query other than its own target
+are masked out of that query's softmax rather than counted as negatives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from database.store import utcnow
+
+from .checkpoints import checkpoint_dir, checkpoint_row, encoder_spec, load_encoder
+from .data import Access, Corpus, Query, build_queries, data_fingerprint, ensure_splits, load_corpus
+from .errors import NoTrainingData, RetrievalError
+
+if TYPE_CHECKING:
+    import torch
+
+    from database.home import Home
+    from database.store import Repository, Store
+
+    from .api import TrainConfig
+    from .model import Encoder
+
+
+@dataclass(frozen=True)
+class Example:
+    query: Query
+    positive: int  # corpus row
+    access: int  # index into TrainData.access
+
+
+@dataclass
+class TrainData:
+    corpus: Corpus
+    access: list[Access]
+    examples: list[Example]
+    fingerprint: str
+
+
+def build_train_data(store: Store, repos: list[Repository], config: TrainConfig, *, split: str = "train") -> TrainData:
+    corpus = load_corpus(store)
+    accesses: list[Access] = []
+    examples: list[Example] = []
+    for repo in repos:
+        ensure_splits(store, repo, config.splits)
+        access = Access(store, repo, corpus)
+        accesses.append(access)
+        for q in build_queries(store, repo, scheme=config.splits.scheme, split=split):
+            for pid in q.positives:
+                examples.append(Example(q, corpus.row(pid), len(accesses) - 1))
+    if not examples:
+        names = ", ".join(r.name for r in repos) or "(none)"
+        raise NoTrainingData(
+            f"no training examples in the '{split}' split of {names}: a repository needs tactic steps "
+            "with goal states and resolved premise links (LeanDojo data) or theorem statements with "
+            "resolved premise links (static data); check `leanagent repos`"
+        )
+    fp = data_fingerprint(repos, [(e.query.text, int(corpus.ids[e.positive])) for e in examples])
+    return TrainData(corpus, accesses, examples, fp)
+
+
+class NegativeSampler:
+    def __init__(self, data: TrainData, config: TrainConfig, rng: np.random.Generator) -> None:
+        self.data, self.config, self.rng = data, config, rng
+        self._mask_key: tuple | None = None
+        self._mask: np.ndarray | None = None
+
+    def _accessible(self, ex: Example) -> np.ndarray:
+        key = (ex.access, ex.query.file_id, ex.query.pos, ex.query.positives)
+        if key != self._mask_key:  # examples of one theorem come in runs; cache the last mask
+            mask = self.data.access[ex.access].mask(ex.query.file_id, ex.query.pos)
+            for pid in ex.query.positives:
+                mask[self.data.corpus.row(pid)] = False
+            self._mask_key, self._mask = key, mask
+        assert self._mask is not None
+        return self._mask
+
+    def sample(self, ex: Example) -> list[int]:
+        mask = self._accessible(ex)
+        c = self.data.corpus
+        in_file = np.flatnonzero(mask & (c.file_ids == c.file_ids[ex.positive]))
+        n_in = min(self.config.num_in_file_negatives, self.config.num_negatives, len(in_file))
+        chosen = list(self.rng.choice(in_file, n_in, replace=False)) if n_in else []
+        rest_n = self.config.num_negatives - n_in
+        if rest_n > 0:
+            others = np.flatnonzero(mask)
+            others = np.setdiff1d(others, np.asarray(chosen, dtype=np.int64), assume_unique=True)
+            if len(others):
+                chosen += list(self.rng.choice(others, min(rest_n, len(others)), replace=False))
+        return [int(x) for x in chosen]
+
+
+def _embed(runner: Any, enc: Encoder, texts: list[str]) -> torch.Tensor:
+    import torch
+
+    batch = enc.tokenize(texts)
+    hidden = runner(**batch).last_hidden_state  # [B, L, D]
+    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled.float(), dim=-1)
+
+
+def batch_loss(runner: Any, enc: Encoder, data: TrainData, batch: list[Example],
+               negatives: list[list[int]], temperature: float) -> torch.Tensor:
+    """InfoNCE over the batch's candidates (its positives, then all negatives)."""
+    import torch
+
+    c = data.corpus
+    cand_rows = [ex.positive for ex in batch] + [r for negs in negatives for r in negs]
+    q = _embed(runner, enc, [ex.query.text for ex in batch])  # [B, D]
+    d = _embed(runner, enc, [c.text(r) for r in cand_rows])  # [M, D]
+    logits = q @ d.T / temperature  # [B, M]
+    cand_ids = c.ids[cand_rows]
+    block = torch.zeros_like(logits, dtype=torch.bool)
+    for i, ex in enumerate(batch):
+        is_pos = np.isin(cand_ids, np.asarray(ex.query.positives))
+        is_pos[i] = False  # the target itself stays
+        block[i] = torch.from_numpy(is_pos)
+    logits = logits.masked_fill(block, float("-inf"))
+    target = torch.arange(len(batch), device=logits.device)
+    return torch.nn.functional.cross_entropy(logits, target)
+
+
+def _lr_lambda(total: int, warmup: int):
+    def f(step: int) -> float:
+        if warmup and step < warmup:
+            return (step + 1) / warmup
+        progress = (step - warmup) / max(1, total - warmup)
+        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+    return f
+
+
+def _seed_all(seed: int) -> np.random.Generator:
+    import torch
+
+    random.seed(seed)
+    torch.manual_seed(seed)
+    return np.random.default_rng(seed)
+
+
+def _runner(enc: Encoder) -> Any:
+    import torch
+
+    if enc.device.type == "cuda" and torch.cuda.device_count() > 1:
+        # Split each batch across the visible GPUs (single process).
+        return torch.nn.DataParallel(enc.module)
+    return enc.module
+
+
+def _load_fisher(path: str, enc: Encoder) -> dict[str, torch.Tensor]:
+    from safetensors.torch import load_file
+
+    if not Path(path).exists():
+        raise RetrievalError(f"no Fisher file at {path}: compute one with compute_fisher (or set ewc_lambda=0)")
+    fisher = load_file(path, device=str(enc.device))
+    names = {n for n, _ in enc.module.named_parameters()}
+    if not set(fisher) <= names:
+        raise RetrievalError(f"the Fisher file {path} was computed for another model (parameter names differ)")
+    return fisher
+
+
+def train_retriever(
+    store: Store, home: Home, *, repos: list[Repository], parent_checkpoint_id: int | None,
+    config: TrainConfig, resume_optimizer: bool = False,
+) -> int:
+    import torch
+
+    if config.num_in_file_negatives > config.num_negatives:
+        raise RetrievalError("num_in_file_negatives cannot exceed num_negatives")
+    rng = _seed_all(config.seed)
+    data = build_train_data(store, repos, config)
+    model_name, _ = encoder_spec(store, parent_checkpoint_id, model=config.model,
+                                          max_length=config.max_length)
+    enc = load_encoder(store, home, parent_checkpoint_id, model=config.model, max_length=config.max_length,
+                       device=config.device)
+    # The checkpoint uses the length the config asks for (for training and for indexing).
+    enc.max_length = config.max_length
+    enc.module.train()
+    runner = _runner(enc)
+    params = [p for p in enc.module.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    per_epoch = math.ceil(len(data.examples) / config.batch_size / config.grad_accum)
+    total = per_epoch * config.epochs
+    if config.max_steps is not None:
+        total = min(total, config.max_steps)
+    warmup = int(config.warmup_fraction * total)
+    if resume_optimizer and parent_checkpoint_id is not None:
+        state_path = checkpoint_dir(home, checkpoint_row(store, parent_checkpoint_id)) / "training_state.pt"
+        if state_path.exists():
+            state = torch.load(state_path, map_location=enc.device, weights_only=True)
+            opt.load_state_dict(state["optimizer"])
+            for group in opt.param_groups:  # the new run's schedule decides the lr
+                group["lr"] = config.lr
+                group["initial_lr"] = config.lr
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(total, warmup))
+    ewc_on = config.ewc_lambda > 0 and config.fisher_path is not None
+    fisher = _load_fisher(config.fisher_path, enc) if ewc_on else {}  # type: ignore[arg-type]
+    anchor = {n: p.detach().clone() for n, p in enc.module.named_parameters() if n in fisher}
+    named = dict(enc.module.named_parameters())
+    sampler = NegativeSampler(data, config, rng)
+    losses: list[float] = []
+    penalties: list[float] = []
+    step = 0
+    started = time.perf_counter()
+    bar = None
+    if config.progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, desc="training", unit="step")
+    dev_type = enc.device.type
+    done = False
+    for _epoch in range(config.epochs):
+        order = rng.permutation(len(data.examples))
+        micro = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+        for mi, idxs in enumerate(micro):
+            batch = [data.examples[int(i)] for i in idxs]
+            negatives = [sampler.sample(ex) for ex in batch]
+            with torch.autocast(device_type=dev_type, dtype=torch.bfloat16, enabled=config.bf16):
+                loss = batch_loss(runner, enc, data, batch, negatives, config.temperature)
+            total_loss = loss / config.grad_accum
+            if ewc_on:
+                pen = sum((fisher[n] * (named[n] - anchor[n]) ** 2).sum() for n in anchor)
+                total_loss = total_loss + config.ewc_lambda * pen / config.grad_accum
+                penalties.append(float(pen.detach()))
+            total_loss.backward()
+            losses.append(float(loss.detach()))
+            if (mi + 1) % config.grad_accum == 0 or mi == len(micro) - 1:
+                if config.grad_clip:
+                    torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
+                opt.step()
+                sched.step()
+                opt.zero_grad(set_to_none=True)
+                step += 1
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{losses[-1]:.3f}")
+                if step >= total:
+                    done = True
+                    break
+        if done:
+            break
+    if bar is not None:
+        bar.close()
+    elapsed = time.perf_counter() - started
+    enc.module.eval()
+
+    rel = Path("checkpoints") / f"{utcnow().replace(':', '').replace('+', 'Z')}-{uuid.uuid4().hex[:8]}"
+    directory = home.root / rel
+    enc.save(directory)
+    torch.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "step": step},
+               directory / "training_state.pt")
+    record = {
+        **dataclasses.asdict(config),
+        "max_length": config.max_length,
+        "repos": [f"{r.name}@{r.commit}" for r in repos],
+        "parent_id": parent_checkpoint_id,
+        "examples": len(data.examples),
+        "steps": step,
+        "seconds": round(elapsed, 3),
+        "loss_first": losses[0] if losses else None,
+        "loss_last": losses[-1] if losses else None,
+        "loss_mean_first_quarter": float(np.mean(losses[: max(1, len(losses) // 4)])) if losses else None,
+        "loss_mean_last_quarter": float(np.mean(losses[-max(1, len(losses) // 4):])) if losses else None,
+        "ewc_penalty_last": penalties[-1] if penalties else None,
+    }
+    (directory / "leanagent_checkpoint.json").write_text(
+        json.dumps({**record, "data_fingerprint": data.fingerprint, "losses": losses}, indent=1)
+    )
+    with store.atomic():
+        cur = store.conn.execute(
+            "INSERT INTO checkpoints (parent_id, path, model_name, data_fingerprint, config, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (parent_checkpoint_id, str(rel), model_name, data.fingerprint, json.dumps(record, sort_keys=True),
+             utcnow()),
+        )
+    return int(cur.lastrowid)
+
+
+def compute_fisher(store: Store, home: Home, *, checkpoint_id: int, repos: list[Repository],
+                   config: TrainConfig) -> Path:
+    """Mean over micro-batches of the squared gradient of the batch's InfoNCE loss."""
+    import torch
+    from safetensors.torch import save_file
+
+    rng = _seed_all(config.seed)
+    data = build_train_data(store, repos, config)
+    row = checkpoint_row(store, checkpoint_id)
+    enc = load_encoder(store, home, checkpoint_id, model=config.model, max_length=config.max_length,
+                       device=config.device)
+    # Dropout off: the Fisher is taken at the checkpoint's deterministic function.
+    enc.module.eval()
+    named = {n: p for n, p in enc.module.named_parameters() if p.requires_grad}
+    fisher = {n: torch.zeros_like(p) for n, p in named.items()}
+    sampler = NegativeSampler(data, config, rng)
+    order = list(range(len(data.examples)))
+    batches = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+    if config.max_steps is not None:
+        batches = batches[: config.max_steps]
+    for idxs in batches:
+        batch = [data.examples[i] for i in idxs]
+        negatives = [sampler.sample(ex) for ex in batch]
+        enc.module.zero_grad(set_to_none=True)
+        with torch.autocast(device_type=enc.device.type, dtype=torch.bfloat16, enabled=config.bf16):
+            loss = batch_loss(enc.module, enc, data, batch, negatives, config.temperature)
+        loss.backward()
+        for n, p in named.items():
+            if p.grad is not None:
+                fisher[n] += p.grad.detach() ** 2
+    for n in fisher:
+        fisher[n] /= max(1, len(batches))
+    tag = hashlib.sha256(";".join(f"{r.url}@{r.commit}" for r in repos).encode()).hexdigest()[:12]
+    path = checkpoint_dir(home, row) / f"fisher-{tag}.safetensors"
+    save_file({n: t.contiguous().cpu() for n, t in fisher.items()}, str(path),
+              metadata={"checkpoint_id": str(checkpoint_id), "data_fingerprint": data.fingerprint,
+                        "batches": str(len(batches))})
+    return path

