@@ -1,0 +1,1 @@
+theorem A.not_imported : 4 = 4 := rfl
