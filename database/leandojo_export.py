@@ -127,7 +127,7 @@ def _get(obj: dict, key: str, kind: type | tuple[type, ...], where: _Where, pref
     value = obj[key]
     if value is None and optional:
         return None
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         raise where.error(prefix + key, f"expected {names}, got {type(value).__name__} {_short(value)}")
     return value
@@ -167,7 +167,7 @@ def _stream_array(path: Path, label: str) -> Iterator[tuple[int, Any]]:
     index = -1
     try:
         with path.open("rb") as fh:
-            for index, item in enumerate(ijson.items(fh, "item", use_float=True), start=0):  # noqa: B007
+            for index, item in enumerate(ijson.items(fh, "item", use_float=True), start=0):
                 yield index, item
     except ijson.JSONError as exc:
         raise InputError(
