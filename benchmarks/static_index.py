@@ -3,13 +3,18 @@ name resolution and database writes included (target: 20,000 lines/s on 2 cores)
 
     python benchmarks/static_index.py [--quick] [--files N] [--workers N]
 
-Ends with one JSON line: {"name", "ratio" (= lines/s / 20000), "target": 1.0, ...}.
+Indexes the tree twice, serially and with the process pool, and prints both; `ratio`
+(= lines/s / 20000) is that of the configuration `leanagent add` uses for this tree
+(`StaticIndexConfig()` defaults). The load average is printed because other processes on
+a 2-core machine change the parallel result a lot. Ends with one JSON line:
+{"name", "ratio", "target": 1.0, "config", ...}.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -83,12 +88,18 @@ def main() -> None:
     from database.records import RepoInfo
     from database.store import Store
     from leanagent.tracing.static import StaticIndexConfig, index_repository
+    from leanagent.tracing.static.indexer import pool_workers
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "bench"
         root.mkdir()
         lines = generate(root, n_files, args.per_file)
+        total_bytes = sum(p.stat().st_size for p in root.rglob("*.lean"))
+        # What `leanagent add` does with this tree: StaticIndexConfig() decides serial or pool.
+        default_workers = pool_workers(StaticIndexConfig(workers=args.workers), total_bytes, n_files)
+        default_label = "serial" if default_workers == 1 else "parallel"
         results = {}
+        load_before = _loadavg()
         for label, workers in (("serial", 1), ("parallel", args.workers)):
             store = Store(Path(tmp) / f"{label}.db")
             t0 = time.perf_counter()
@@ -100,14 +111,26 @@ def main() -> None:
             print(f"{label:8s}: {n_files} files, {lines} lines in {dt:.2f}s = {lines / dt:,.0f} lines/s, "
                   f"{n_files / dt:,.0f} files/s; {summary.theorems} theorems, {summary.links_resolved}/"
                   f"{summary.links} links resolved")
-    best = min(results.values())
-    lps = lines / best
+    pool = pool_workers(StaticIndexConfig(workers=args.workers, parallel_min_bytes=0), total_bytes, n_files)
+    print(f"parallel used {pool} processes; the default configuration ({total_bytes / 1e6:.1f} MB of Lean) "
+          f"runs {default_label}; load average before/after: {load_before} / {_loadavg()}")
+    dt = results[default_label]
+    lps = lines / dt
     print(json.dumps({
         "name": "static_index", "ratio": round(lps / TARGET_LINES_PER_S, 3), "target": 1.0,
-        "lines_per_s": round(lps), "files_per_s": round(n_files / best, 1), "lines": lines, "files": n_files,
-        "serial_s": round(results["serial"], 3), "parallel_s": round(results["parallel"], 3),
-        "quick": args.quick,
+        "config": default_label, "lines_per_s": round(lps), "files_per_s": round(n_files / dt, 1),
+        "serial_lines_per_s": round(lines / results["serial"]),
+        "parallel_lines_per_s": round(lines / results["parallel"]),
+        "lines": lines, "files": n_files, "serial_s": round(results["serial"], 3),
+        "parallel_s": round(results["parallel"], 3), "loadavg": _loadavg(), "quick": args.quick,
     }))
+
+
+def _loadavg() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:  # not available on every platform
+        return None
 
 
 if __name__ == "__main__":

@@ -174,15 +174,24 @@ def test_dependencies_are_shared_and_invalid_utf8_reported(tmp_path: Path, fixtu
 
 
 def test_parallel_and_serial_give_the_same_records(tmp_path: Path, fixtures: Path) -> None:
+    from leanagent.tracing.static.indexer import discover, pool_workers
+
+    root = tmp_path / "both"  # enough files for the process pool to be used
+    shutil.copytree(fixtures / "lean" / "realistic", root)
+    shutil.copytree(fixtures / "lean" / "proj" / "Proj", root / "Proj")
+    shutil.copytree(fixtures / "lean" / "links" / "Links", root / "Links")
+    paths = discover(root)
+    assert pool_workers(StaticIndexConfig(workers=2, parallel_min_bytes=0), 10**9, len(paths)) == 2
     dumps = []
     for workers in (1, 2):
         store = Store(tmp_path / f"kb{workers}.db")
-        _index(store, fixtures / "lean" / "proj", workers=workers, parallel_min_bytes=0)
+        _index(store, root, workers=workers, parallel_min_bytes=0)
         dumps.append([
             store.conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
-            for t in ("files", "premises", "theorems", "tactic_steps", "premise_links", "sorries")
+            for t in ("files", "premises", "theorems", "tactic_steps", "premise_links", "sorries", "diagnostics")
         ])
         store.close()
+    assert dumps[0][2] and dumps[0][4]  # theorems and links were produced
     assert dumps[0] == dumps[1]
 
 

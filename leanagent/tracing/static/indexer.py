@@ -37,12 +37,13 @@ from database.records import (
 )
 from database.store import Store
 
-from .parser import ParsedFile, parse_bytes
+from .parser import parse_bytes
 from .project import ProjectInfo, read_project
 from .resolve import NameTable, import_closures, resolve_references
+from .rows import PreparedFile, SorryDeclRow, prepare
 
 #: Bumped when the records the indexer produces change for the same input.
-INDEXER_VERSION = "1"
+INDEXER_VERSION = "2"
 
 _SKIP_DIRS = frozenset({".git", ".lake", "lake-packages", "build", ".github", "node_modules", "__pycache__"})
 
@@ -53,8 +54,10 @@ class StaticIndexConfig:
     workers: int | None = None
     #: Index dependency sources found under `.lake/packages/*` (and `lake-packages/*`).
     include_dependencies: bool = True
-    #: Below this much source text a process pool costs more than it saves.
-    parallel_min_bytes: int = 1_500_000
+    #: Below this much source text a process pool costs more than it saves (measured with
+    #: benchmarks/static_index.py: workers return compact rows, see `rows`, and a forked
+    #: pool already wins on ~250 KB of Lean; below that the whole run takes < 0.2 s).
+    parallel_min_bytes: int = 200_000
 
 
 def tracer_version() -> str:
@@ -95,25 +98,32 @@ def discover(root: Path, include_dependencies: bool = True) -> list[str]:
 # -- parsing -----------------------------------------------------------------------------
 
 
-def _parse_one(args: tuple[str, str]) -> ParsedFile:
+def _parse_one(args: tuple[str, str]) -> PreparedFile:
     root, rel = args
     try:
         data = Path(root, rel).read_bytes()
     except OSError as exc:
-        from .parser import ParsedFile as PF
-
-        return PF(rel, "unreadable", 0, [], [], [(None, f"cannot read file: {exc}")])
-    return parse_bytes(data, rel)
+        return PreparedFile(rel, "unreadable", 0, (), False, ((None, f"cannot read file: {exc}"),), (), (), ())
+    return prepare(parse_bytes(data, rel))
 
 
-def parse_files(root: Path, paths: list[str], config: StaticIndexConfig) -> Iterator[ParsedFile]:
+def pool_workers(config: StaticIndexConfig, total_bytes: int, n_files: int) -> int:
+    """How many parser processes `config` uses for `n_files` files of `total_bytes` bytes
+    (1 = parse in this process)."""
+    workers = config.workers or min(4, os.cpu_count() or 1)
+    if workers <= 1 or total_bytes < config.parallel_min_bytes or n_files < 8:
+        return 1
+    return workers
+
+
+def parse_files(root: Path, paths: list[str], config: StaticIndexConfig) -> Iterator[PreparedFile]:
     total = 0
     for p in paths:
         with contextlib.suppress(OSError):
             total += (root / p).stat().st_size
-    workers = config.workers or min(4, os.cpu_count() or 1)
+    workers = pool_workers(config, total, len(paths))
     args = [(str(root), p) for p in paths]
-    if workers <= 1 or total < config.parallel_min_bytes or len(paths) < 8:
+    if workers <= 1:
         yield from map(_parse_one, args)
         return
     import multiprocessing
@@ -181,7 +191,7 @@ def index_repository(store: Store, root: Path, repo: RepoInfo, config: StaticInd
         url=repo.url, name=repo.name, commit=repo.commit, lean_version=repo.lean_version or project.lean_version,
         tracer="static", tracer_version=tracer_version(), path=repo.path or str(root), metadata=meta,
     )
-    files: list[ParsedFile] = []
+    files: list[PreparedFile] = []
     imports: list[list[int]] = []
     unresolved: Counter[str] = Counter()
     with store.ingest(info) as w:
@@ -202,8 +212,7 @@ def index_repository(store: Store, root: Path, repo: RepoInfo, config: StaticInd
             w.add_file(FileRecord(
                 path=pf.path,
                 imports=[paths[j] for j in deps],
-                premises=[PremiseRecord(d.full_name, d.code, d.kind, d.start, d.end)
-                          for d in pf.decls if d.full_name and d.code],
+                premises=[PremiseRecord(*p) for p in pf.premises],
                 content_hash=pf.content_hash,
                 num_lines=pf.num_lines,
             ))
@@ -225,32 +234,24 @@ def index_repository(store: Store, root: Path, repo: RepoInfo, config: StaticInd
     return w.summary
 
 
-def _write_declarations(w, table: NameTable, idx: int, pf: ParsedFile) -> None:
+def _write_declarations(w, table: NameTable, idx: int, pf: PreparedFile) -> None:
     for d in pf.decls:
-        if d.is_theorem and d.full_name:
-            links = [
-                LinkRecord(t.full_name, t.path, t.pos, t.end, how)
-                for t, how in resolve_references(table, idx, d)
-            ]
-            w.add_theorem(TheoremRecord(
-                file_path=pf.path,
-                full_name=d.full_name,
-                start=d.keyword_pos,
-                end=d.end,
-                statement=d.statement,
-                kind=d.kind,
-                proof_style=d.proof_style,  # type: ignore[arg-type]
-                steps=[StepRecord(tactic=s.tactic, start=s.start,
-                                  structure=[b.as_json() for b in s.blocks] or None) for s in d.steps],
-                num_steps=len(d.steps),
-                links=links,
-                sorries=[SorryRecord(line, col, ctx) for line, col, ctx in d.sorries],
-            ))
-        elif d.sorries:
+        if isinstance(d, SorryDeclRow):
             w.add_declaration_sorries(DeclarationSorries(
-                file_path=pf.path,
-                full_name=d.full_name or d.kind,
-                kind=d.kind,
-                start=d.keyword_pos,
+                file_path=pf.path, full_name=d.full_name, kind=d.kind, start=d.start,
                 sorries=[SorryRecord(line, col, ctx) for line, col, ctx in d.sorries],
             ))
+            continue
+        w.add_theorem(TheoremRecord(
+            file_path=pf.path,
+            full_name=d.full_name,
+            start=d.start,
+            end=d.end,
+            statement=d.statement,
+            kind=d.kind,
+            proof_style=d.proof_style,  # type: ignore[arg-type]
+            steps=[StepRecord(tactic=s.tactic, start=s.start, structure=s.structure) for s in d.steps],
+            num_steps=len(d.steps),
+            links=[LinkRecord(t.full_name, t.path, t.pos, t.end, how) for t, how in resolve_references(table, idx, d)],
+            sorries=[SorryRecord(line, col, ctx) for line, col, ctx in d.sorries],
+        ))

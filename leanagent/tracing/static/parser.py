@@ -95,6 +95,15 @@ KEYWORDS = frozenset(
         "_", "fun_prop", "macro", "syntax", "local", "scoped", "private", "protected", "noncomputable", "end",
     }
 )
+_BINDER_STOP = frozenset({",", "=>", "↦", "∈", "∉", "<", "≤", ">", "≥", "≠", "⊆", "in", "|", ":=", "∣"})
+_TACTIC_BIND_STOP = (":=", ":", "=>", ";", "<;>", "using", "from", "by")
+_BIND_ALL_LINE = frozenset({"generalize", "choose", "choose!", "lift", "peel"})
+
+
+def _tok_start(tok: tuple[str, bool, int]) -> int:
+    return tok[2]
+
+
 _BLOCK_KEYWORDS = frozenset({"all_goals", "any_goals", "try", "repeat", "focus", "iterate", "on_goal", "repeat'",
                             "classical", "first"})
 
@@ -741,8 +750,11 @@ class _FileParser:
         if kind in ("inductive", "coinductive", "structure", "class") and full:
             d.sub_names = self._sub_names(kind, full, p, end, body)
         if is_thm and body is not None:
-            d.bound = frozenset(self._bound_names(kpos, end, body)) | variables
-            d.references = [(r, o) for r, o in self._references(body, end, step_heads)
+            # one tokenization of the declaration serves both passes (the hot path)
+            toks = [(m.group(), m.lastgroup == "id", m.start()) for m in _TOKEN.finditer(bl, kpos, end)]
+            d.bound = frozenset(self._bound_names(kpos, body, toks)) | variables
+            first_body = bisect.bisect_left(toks, body, key=_tok_start)
+            d.references = [(r, o) for r, o in self._references(toks, first_body, step_heads)
                             if r.split(".", 1)[0] not in d.bound]
         self.decls.append(d)
 
@@ -985,25 +997,27 @@ class _FileParser:
                 break
             heads.add(inner.start())
             if m.group() == "calc" and self.line_end(inner.start()) < e:
-                sub = self._calc_block(inner.start(), e, heads, depth + 1)
+                sub, nxt = self._calc_block(inner.start(), e, heads, depth + 1)
             else:
                 sub = self._block(inner.start(), e, heads, depth + 1)
+                nxt = self._block_end_offset(inner.start(), e)
             step.blocks.append(Block(m.group(), self.pos(inner.start()), sub))
-            last = sub[-1] if sub else None
-            nxt = self._block_end_offset(inner.start(), e)
-            pos = max(nxt, m.end()) if last else m.end()
+            pos = max(nxt, m.end()) if sub else m.end()
         return step
 
-    def _calc_block(self, start: int, limit: int, heads: set[int], depth: int) -> list[Step]:
+    def _calc_block(self, start: int, limit: int, heads: set[int], depth: int) -> tuple[list[Step], int]:
         """`calc a = b := p` with the next steps `_ = c := q` on the lines below, aligned
-        with each other but not with the first one."""
+        with each other but not with the first one. Returns the steps and where they end
+        (the caller must not look for further blocks inside them)."""
         first_end = self.last_code(start, self.line_end(start))
         steps = [self._step(start, first_end, heads, depth)]
+        end = self.line_end(start)
         nxt = _NONSPACE.search(self.blanked, first_end, limit)
         if nxt is not None and self.col(nxt.start()) > self.col(self.line_starts[
                 bisect.bisect_right(self.line_starts, start) - 1]) + 0 and self.col(nxt.start()) <= self.col(start):
             steps.extend(self._block(nxt.start(), limit, heads, depth))
-        return steps
+            end = self._block_end_offset(nxt.start(), limit)
+        return steps, min(end, limit)
 
     def _block_end_offset(self, start: int, limit: int) -> int:
         col = self.col(start)
@@ -1023,21 +1037,19 @@ class _FileParser:
 
     # -- names bound inside a declaration ----------------------------------------------
 
-    def _bound_names(self, kpos: int, end: int, body: int) -> set[str]:
-        bl = self.blanked
+    def _bound_names(self, kpos: int, body: int, toks: list[tuple[str, bool, int]]) -> set[str]:
+        """Names bound inside the declaration; `toks` are its tokens (text, is_ident, offset)."""
         names = self._binder_names(kpos, body)
-        toks = list(_TOKEN.finditer(bl, kpos, end))
         n = len(toks)
         i = 0
         while i < n:
-            t = toks[i]
-            g = t.group()
+            g = toks[i][0]
             if g in BINDER_KEYWORDS:
                 j = i + 1
                 depth = 0
                 after_colon = False
                 while j < n:
-                    h = toks[j].group()
+                    h, is_id, _ = toks[j]
                     if h in _OPEN:
                         depth += 1
                         after_colon = False if h in "(⟨{⦃[" and depth else after_colon
@@ -1046,32 +1058,33 @@ class _FileParser:
                         after_colon = False
                         if depth < 0:
                             break
-                    elif depth == 0 and h in (",", "=>", "↦", "∈", "∉", "<", "≤", ">", "≥", "≠", "⊆", "in", "|",
-                                                ":=", "∣"):
+                    elif depth == 0 and h in _BINDER_STOP:
                         break
                     elif h == ":":
                         after_colon = True
                         if depth == 0:
                             break
-                    elif toks[j].lastgroup == "id" and not after_colon:
+                    elif is_id and not after_colon:
                         names.add(h)
                     j += 1
                 i += 1
                 continue
             if g in _BINDING_TACTICS or g == "with" or g == "at":
-                line_end = self.line_end(t.start())
+                line_end = self.line_end(toks[i][2])
+                stops = _TACTIC_BIND_STOP if g not in _BIND_ALL_LINE else ("using",)
                 j = i + 1
                 depth = 0
-                while j < n and toks[j].start() < line_end:
-                    h = toks[j].group()
+                while j < n:
+                    h, is_id, start = toks[j]
+                    if start >= line_end:
+                        break
                     if h in _OPEN:
                         depth += 1
                     elif h in _CLOSE:
                         depth -= 1
-                    elif (depth <= 0 and h in (":=", ":", "=>", ";", "<;>", "using", "from", "by") and g not in (
-                        "generalize", "choose", "choose!", "lift", "peel")) or (depth <= 0 and h in ("using",)):
+                    elif depth <= 0 and h in stops:
                         break
-                    elif toks[j].lastgroup == "id" and h not in KEYWORDS:
+                    elif is_id and h not in KEYWORDS:
                         names.add(h)
                     j += 1
                 i += 1
@@ -1082,13 +1095,13 @@ class _FileParser:
                 found = False
                 pats = []
                 while j < n and j < i + 40:
-                    h = toks[j].group()
+                    h, is_id, _ = toks[j]
                     if h == "=>":
                         found = True
                         break
                     if h in (":=", "|") and j > i + 1:
                         break
-                    if toks[j].lastgroup == "id":
+                    if is_id:
                         pats.append(h)
                     j += 1
                 if found:
@@ -1100,43 +1113,42 @@ class _FileParser:
                 j = i + 1
                 pats = []
                 while j < n and j < i + 12:
-                    h = toks[j].group()
+                    h, is_id, _ = toks[j]
                     if h in ("|", "//"):
                         names.update(pats)
                         break
                     if h in ("}", ":=", "{"):
                         break
-                    if toks[j].lastgroup == "id":
+                    if is_id:
                         pats.append(h)
                     j += 1
             i += 1
         return {x for x in names if x not in KEYWORDS}
 
-    def _references(self, body: int, end: int, heads: set[int]) -> list[tuple[str, int]]:
-        bl = self.blanked
+    def _references(self, toks: list[tuple[str, bool, int]], first: int, heads: set[int]) -> list[tuple[str, int]]:
+        """Identifiers of the body (tokens from index `first` on) that may name declarations."""
         refs: list[tuple[str, int]] = []
         seen: set[str] = set()
         prev = ""
         prev_end = -1
-        for t in _TOKEN.finditer(bl, body, end):
-            g = t.group()
-            if t.lastgroup != "id":
+        n = len(toks)
+        for i in range(first, n):
+            g, is_id, s = toks[i]
+            if not is_id:
                 prev = g
-                prev_end = t.end()
+                prev_end = s + len(g)
                 continue
-            s = t.start()
+            e = s + len(g)
             skip = (
                 s in heads
                 or g in KEYWORDS
                 or (prev in (".", "?") and prev_end == s)  # projection / metavariable ?x
                 or prev in ("<;>", "first", "|")  # `first | tac | tac`; `|x|` is lost, rarely a premise
+                # a definition site: named argument, field, let-name
+                or (i + 1 < n and toks[i + 1][0] == ":=" and toks[i + 1][2] < e + 4)
             )
-            if not skip:
-                nxt = _NONSPACE.search(bl, t.end(), min(end, t.end() + 4))
-                if nxt and bl.startswith(":=", nxt.start()):
-                    skip = True  # a definition site: named argument, field, let-name
             prev = g
-            prev_end = t.end()
+            prev_end = e
             if skip or g in seen:
                 continue
             seen.add(g)

@@ -22,13 +22,12 @@ goal states):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from .parser import Decl, OpenDirective, ParsedFile, _split_name
+from .rows import OpenRow, PreparedFile, TheoremRow
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     full_name: str
     file_idx: int
     path: str
@@ -40,27 +39,27 @@ class Target:
 
 
 class NameTable:
-    def __init__(self, files: list[ParsedFile], closures: list[int]) -> None:
-        self.files = files
+    def __init__(self, files: list[PreparedFile], closures: list[int]) -> None:
         self.closures = closures  # bitmask of transitively imported file indices
         self.by_name: dict[str, list[Target]] = {}
         self.namespaces: set[str] = set()
+        by_name = self.by_name
         for idx, pf in enumerate(files):
-            for d in pf.decls:
-                if not d.full_name:
-                    continue
-                pos = d.name_pos or d.keyword_pos
-                end = d.name_end or d.keyword_pos
-                self._add(Target(d.full_name, idx, pf.path, d.start_offset, pos, end, d.is_private, d.is_protected))
-                for sub in d.sub_names:
-                    self._add(Target(sub.full_name, idx, pf.path, d.start_offset, sub.pos, sub.end, d.is_private,
-                                     False))
+            path = pf.path
+            for n in pf.names:
+                t = Target(n.full_name, idx, path, n.offset, n.pos, n.end, n.private, n.protected)
+                lst = by_name.get(n.full_name)
+                if lst is None:
+                    by_name[n.full_name] = [t]
+                    self._add_namespaces(n.full_name)
+                else:
+                    lst.append(t)
 
-    def _add(self, t: Target) -> None:
-        self.by_name.setdefault(t.full_name, []).append(t)
-        parts = t.full_name.split(".")
-        for i in range(1, len(parts)):
-            self.namespaces.add(".".join(parts[:i]))
+    def _add_namespaces(self, full_name: str) -> None:
+        i = full_name.find(".")
+        while i > 0:
+            self.namespaces.add(full_name[:i])
+            i = full_name.find(".", i + 1)
 
     def lookup(self, name: str, file_idx: int, before: int) -> Target | bool | None:
         """The accessible declaration called `name`; None if there is none, False if
@@ -79,7 +78,7 @@ class NameTable:
             return False
         return found[0]
 
-    def open_namespace(self, o: OpenDirective) -> str:
+    def open_namespace(self, o: OpenRow) -> str:
         """`open Foo` inside namespace A.B opens A.B.Foo, A.Foo or Foo: the innermost that exists."""
         for i in range(len(o.at), -1, -1):
             cand = ".".join((*o.at[:i], o.namespace))
@@ -88,53 +87,33 @@ class NameTable:
         return o.namespace
 
 
-def resolve_references(table: NameTable, file_idx: int, decl: Decl) -> list[tuple[Target, str]]:
-    """(target, how) for each identifier of `decl`'s proof that resolves; in order of
-    first use, each target once."""
-    if not decl.references:
+def resolve_references(table: NameTable, file_idx: int, thm: TheoremRow) -> list[tuple[Target, str]]:
+    """(target, how) for each identifier of the theorem's proof that resolves; in order
+    of first use, each target once."""
+    if not thm.refs:
         return []
-    chain = _namespace_chain(decl)
-    opens = _opens(table, decl.opens)
+    chain = thm.chain
+    opens = [(table.open_namespace(o), o) for o in thm.opens]
     out: list[tuple[Target, str]] = []
     seen: set[str] = set()
-    for name, _off in decl.references:
-        if name.startswith("@"):
-            name = name[1:]
-        parts = _split_name(name)
-        if not parts or parts[0] in decl.bound or parts[0] in decl.locals_in_scope:
-            continue
+    for parts in thm.refs:
         for k in range(len(parts), 0, -1):
-            res = _resolve_one(table, file_idx, decl, ".".join(parts[:k]), k, chain, opens)
+            res = _resolve_one(table, file_idx, thm.offset, ".".join(parts[:k]), k, chain, opens)
             if res is False:
                 break  # ambiguous: better no link than a wrong one
             if res is not None:
                 target, how = res
                 if k < len(parts):
                     how += "+proj"
-                if target.full_name != decl.full_name and target.full_name not in seen:
+                if target.full_name != thm.full_name and target.full_name not in seen:
                     seen.add(target.full_name)
                     out.append((target, "static:" + how))
                 break
     return out
 
 
-def _namespace_chain(decl: Decl) -> tuple[str, ...]:
-    """Namespaces searched for a name, innermost first. A declaration `Foo.bar` written in
-    namespace `A` also sees `A.Foo` (Lean opens the declaration's own namespace)."""
-    ns = list(decl.namespace)
-    if decl.full_name:
-        own = _split_name(decl.full_name)[:-1]
-        if own[: len(ns)] == ns:
-            ns = own
-    return tuple(".".join(ns[:i]) for i in range(len(ns), 0, -1))
-
-
-def _opens(table: NameTable, directives: tuple[OpenDirective, ...]) -> list[tuple[str, OpenDirective]]:
-    return [(table.open_namespace(o), o) for o in directives]
-
-
-def _resolve_one(table, file_idx, decl, name, nparts, chain, opens):
-    before = decl.start_offset
+def _resolve_one(table: NameTable, file_idx: int, before: int, name: str, nparts: int, chain: tuple[str, ...],
+                 opens: list[tuple[str, OpenRow]]) -> tuple[Target, str] | bool | None:
     if name.startswith("_root_."):
         t = table.lookup(name[len("_root_."):], file_idx, before)
         return (t, "root") if t else t
