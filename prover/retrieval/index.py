@@ -94,7 +94,9 @@ def _new_faiss(kind: str, dim: int, vectors: np.ndarray) -> Any:
         idx.hnsw.efSearch = 128
         return idx
     if kind == "ivf":
-        nlist = max(1, min(4096, int(4 * np.sqrt(max(len(vectors), 1)))))
+        # ~4·sqrt(N) lists, but never fewer than 39 training points per list (FAISS's
+        # own rule; below it the centroids are poor and recall drops).
+        nlist = max(1, min(4096, int(4 * np.sqrt(max(len(vectors), 1))), len(vectors) // 39))
         quantizer = faiss.IndexFlatIP(dim)
         idx = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
         if len(vectors) < nlist:

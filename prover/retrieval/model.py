@@ -98,7 +98,7 @@ class Encoder:
                 module = T5EncoderModel.from_pretrained(source, local_files_only=True)
             else:
                 module = AutoModel.from_pretrained(source, local_files_only=True)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # transformers raises ValueError for a dir without a model type
             hint = (
                 f"the directory {source} is not a Hugging Face model directory"
                 if local
