@@ -540,11 +540,13 @@ class RetrieverLearner:
     ewc_lambda: float = 0.0
 
     @classmethod
-    def create(cls, store: Store, home: Any, config: RunConfig) -> RetrieverLearner:
+    def create(cls, store: Store, home: Any, config: RunConfig, *, progress: bool = False) -> RetrieverLearner:
+        """``progress``: tqdm bars on stderr for training and encoding (a display choice,
+        so not part of the run's configuration)."""
         from prover.retrieval import api
 
-        overrides: dict[str, Any] = {"epochs": config.epochs, "seed": config.seed}
-        eval_overrides: dict[str, Any] = {}
+        overrides: dict[str, Any] = {"epochs": config.epochs, "seed": config.seed, "progress": progress}
+        eval_overrides: dict[str, Any] = {"progress": progress}
         if config.model is not None:
             overrides["model"] = eval_overrides["model"] = config.model
         if config.max_length is not None:

@@ -67,7 +67,7 @@ def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, dat
     with app.store() as store:
         refs = _split_repos(repo_refs)
         repos = store.find_repositories(refs) if refs else None
-        learner = RetrieverLearner.create(store, app.home, config)
+        learner = RetrieverLearner.create(store, app.home, config, progress=True)
         summary = run_lifelong(store, learner, config, repos=repos, name=name, on_event=info)
     info(f"run '{summary.name}': {summary.positions} repositories learned; see `leanagent metrics`")
     if as_json:
