@@ -41,6 +41,7 @@ from .records import (
     StepRecord,
     TheoremRecord,
     is_dependency_path,
+    repo_name_from_url,
 )
 
 SPLIT_SCHEMES = ("random", "novel_premises")
@@ -362,16 +363,6 @@ def parse_theorem(obj: Any, where: _Where, source: _Source) -> tuple[TheoremReco
 
 
 # -- the import --------------------------------------------------------------------------
-
-
-def repo_name_from_url(url: str) -> str:
-    u = url.rstrip("/")
-    if u.endswith(".git"):
-        u = u[:-4]
-    m = re.match(r"^(?:https?://|ssh://)?(?:[^@/]+@)?[^/:]+[/:]([^/]+/[^/]+)$", u)
-    if m and not u.startswith("/"):
-        return m.group(1)
-    return PurePosixPath(u).name or u
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ code points, end positions exclusive.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Literal
 
 Pos = tuple[int, int]
@@ -37,6 +39,18 @@ def package_of(path: str) -> str | None:
             rest = path[len(prefix) :]
             return rest.split("/", 1)[0] or None
     return None
+
+
+def repo_name_from_url(url: str) -> str:
+    """`owner/name` for a hosted git URL (https, ssh or scp-like), the last path part for a
+    local path: one naming rule for every tracer."""
+    u = url.rstrip("/")
+    if u.endswith(".git"):
+        u = u[:-4]
+    m = re.match(r"^(?:https?://|ssh://)?(?:[^@/]+@)?[^/:]+[/:]([^/]+/[^/]+)$", u)
+    if m and not u.startswith("/"):
+        return m.group(1)
+    return PurePosixPath(u).name or u
 
 
 @dataclass(frozen=True)

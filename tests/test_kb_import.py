@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from database.errors import AlreadyImported, SchemaTooNew
-from database.leandojo_export import ExportImportConfig, import_export, inspect_export, repo_name_from_url
+from database.leandojo_export import ExportImportConfig, import_export, inspect_export
+from database.records import repo_name_from_url
 from database.schema import LATEST_VERSION
 from database.store import Store
 
@@ -185,6 +186,7 @@ def test_schema_version_and_newer_database_refused(home: Path) -> None:
         ("https://github.com/owner/repo", "owner/repo"),
         ("https://github.com/owner/repo.git/", "owner/repo"),
         ("git@github.com:owner/repo.git", "owner/repo"),
+        ("ssh://git@host.example/owner/repo", "owner/repo"),
         ("/home/me/lean/my-project", "my-project"),
     ],
 )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from database.errors import SourceError, UnsafeSourceError
+from database.records import repo_name_from_url
 
 # https://host/owner/name(.git), http(s) only, optional user@ and port.
 _HTTPS_URL = re.compile(r"^https?://(?:[\w.~%!$&'()*+,;=-]+@)?[A-Za-z0-9.-]+(?::\d+)?(?:/[\w.~%+@-]+)+/?$")
@@ -78,11 +79,6 @@ def normalize_url(url: str) -> str:
     if m:
         url = "https://github.com/" + m.group(1)
     return url.removesuffix(".git")
-
-
-def repo_name(url_or_path: str) -> str:
-    tail = re.split(r"[/:]", url_or_path.rstrip("/"))[-1]
-    return tail.removesuffix(".git") or "repo"
 
 
 def _git(args: list[str], cwd: Path | None = None, timeout: float = 600, env: dict | None = None) -> str:
@@ -163,7 +159,7 @@ def clone(
     cannot always be fetched shallowly. `allow_file` admits file:// URLs (tests, mirrors).
     """
     norm = normalize_url(url)
-    rname = name or repo_name(norm)
+    rname = name or repo_name_from_url(norm)
     check_safe(rname, "--name")
     env = {"GIT_ALLOW_PROTOCOL": _GIT_ENV["GIT_ALLOW_PROTOCOL"] + (":file" if allow_file else "")}
     slug = re.sub(r"[^\w.-]+", "_", norm.split("://", 1)[-1]).strip("._") or "repo"
