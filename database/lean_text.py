@@ -203,7 +203,8 @@ def blank_non_code(text: str) -> str:
     return blank_spans(text, non_code_spans(text))
 
 
-_SORRY = re.compile(r"(?<![\w.'!?`])sorry(?![\w'!?])")
+#: A `sorry` token in blanked code: not part of a longer or dotted name, nor a name literal.
+SORRY_TOKEN = re.compile(r"(?<![\w.'!?`])sorry(?![\w'!?])")
 
 
 class LineIndex:
@@ -226,7 +227,7 @@ def sorry_offsets(text: str, *, blanked: str | None = None) -> list[int]:
     if "sorry" not in text:
         return []
     code = blanked if blanked is not None else blank_non_code(text)
-    return [m.start() for m in _SORRY.finditer(code)]
+    return [m.start() for m in SORRY_TOKEN.finditer(code)]
 
 
 def sorry_positions(text: str, base: tuple[int, int] = (1, 1)) -> list[tuple[int, int]]:

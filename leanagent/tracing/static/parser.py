@@ -19,7 +19,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from database.lean_text import blank_spans, non_code_spans
+from database.lean_text import SORRY_TOKEN, blank_spans, non_code_spans
 
 Pos = tuple[int, int]
 
@@ -714,7 +714,7 @@ class _FileParser:
         d.proof_style = style
         # sorries
         body_off = body if body is not None else end
-        for sm in re.finditer(r"(?<![\w.'!?`])sorry(?![\w'!?])", bl[kpos:end]):
+        for sm in SORRY_TOKEN.finditer(bl[kpos:end]):
             off = kpos + sm.start()
             if off < body_off:
                 ctx = "statement"
@@ -1147,7 +1147,7 @@ class _FileParser:
         seg = self.blanked[kpos:end]
         if "sorry" not in seg:
             return
-        offs = [kpos + m.start() for m in re.finditer(r"(?<![\w.'!?`])sorry(?![\w'!?])", seg)]
+        offs = [kpos + m.start() for m in SORRY_TOKEN.finditer(seg)]
         if offs:
             d = Decl(kind=kind, full_name=None, start=self.pos(kpos), keyword_pos=self.pos(kpos), end=self.pos(end),
                      name_pos=None, name_end=None, code="", modifiers=(), namespace=self.state.namespace, opens=(),
