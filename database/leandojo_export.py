@@ -380,7 +380,9 @@ def import_export(store: Any, root: Path, config: ExportImportConfig | None = No
     config = config or ExportImportConfig()
     layout = inspect_export(root)
     repos = _repositories(layout, config)
-    source = _Source(config.source if config.source else _local_source(repos[0]))
+    # The repository's checkout (--source, or the url of a local repository): where
+    # term-mode proofs can be read.
+    source = _Source(Path(repos[0].path) if repos[0].path else None)
     if len(repos) == 1:
         with store.atomic():
             return [_import_one(store, layout, repos[0], None, source)]
@@ -388,14 +390,6 @@ def import_export(store: Any, root: Path, config: ExportImportConfig | None = No
     owners = _own_file_owners(layout, repos)
     with store.atomic():
         return [_import_one(store, layout, repo, (owners, i), source) for i, repo in enumerate(repos)]
-
-
-def _local_source(repo: RepoInfo) -> Path | None:
-    # Exports of local repositories record the absolute path as their url.
-    p = Path(repo.url)
-    if p.is_absolute() and p.is_dir():
-        return p
-    return None
 
 
 def _repositories(layout: ExportLayout, config: ExportImportConfig) -> list[RepoInfo]:
@@ -422,7 +416,7 @@ def _repositories(layout: ExportLayout, config: ExportImportConfig) -> list[Repo
                     lean_version=r.get("lean_version"),
                     tracer="export",
                     tracer_version=r.get("lean_dojo_version") or tracer_version,
-                    path=str(config.source) if config.source else None,
+                    path=_checkout_path(url, config),
                     metadata=common,
                 )
             )
@@ -446,15 +440,19 @@ def _repositories(layout: ExportLayout, config: ExportImportConfig) -> list[Repo
             lean_version=meta.get("lean_version"),
             tracer="export",
             tracer_version=tracer_version,
-            path=str(config.source) if config.source else (url if _local_source_path(url) else None),
+            path=_checkout_path(url, config),
             metadata=common,
         )
     ]
 
 
-def _local_source_path(url: str) -> bool:
+def _checkout_path(url: str, config: ExportImportConfig) -> str | None:
+    """The repository's local checkout: --source, else the url itself when it is a local
+    directory (exports of local repositories record the absolute path as their url)."""
+    if config.source:
+        return str(config.source)
     p = Path(url)
-    return p.is_absolute() and p.is_dir()
+    return url if p.is_absolute() and p.is_dir() else None
 
 
 def _first_own_theorem_origin(layout: ExportLayout) -> tuple[str, str]:
