@@ -13,7 +13,6 @@ import graphlib
 import json
 import shutil
 import tempfile
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,37 +114,48 @@ def _write(store: Store, repos: list[Repository], out: Path, config: ExportConfi
             result.files += 1
             result.premises += len(premises)
 
-    # -- theorems: keys first (small), records streamed per split
+    # -- theorems: keys first (small), then each record serialised once and streamed
+    #    into its split file of both schemes
     keys: list[tuple[str, str, int, int, int]] = []  # (path, name, line, col, theorem id)
     premises_used: dict[tuple, list[str]] = {}
-    file_ids = {fid for fid, _ in files.values()}
     for path in sorted(files):
         file_id = files[path][0]
+        used: dict[int, list[str]] = {}
+        for tid, name in conn.execute(
+            "SELECT DISTINCT l.theorem_id, l.full_name FROM premise_links l JOIN theorems t ON t.id = l.theorem_id "
+            "WHERE t.file_id = ? ORDER BY l.theorem_id, l.full_name",
+            (file_id,),
+        ):
+            used.setdefault(tid, []).append(name)
         sql = "SELECT id, full_name, start_line, start_col, is_dependency FROM theorems WHERE file_id = ?"
         for tid, name, sl, sc, is_dep in conn.execute(sql, (file_id,)):
             if config.own_only and is_dep:
                 continue
-            keys.append((path, name, sl, sc, tid))
-    for key in keys:
-        premises_used[key] = [
-            r[0] for r in conn.execute("SELECT DISTINCT full_name FROM premise_links WHERE theorem_id = ?", (key[4],))
-        ]
+            key = (path, name, sl, sc, tid)
+            keys.append(key)
+            premises_used[key] = used.get(tid, [])
     split_config = SplitConfig(config.seed, config.val_fraction, config.test_fraction)
     schemes = {
         "random": split_random(keys, split_config),
         "novel_premises": split_novel_premises(keys, premises_used, split_config),
     }
-    repo_of = {fid: owner_of_file[fid] for fid in file_ids}
-    for scheme, assignment in schemes.items():
+    writers: dict[tuple[str, str], _ArrayWriter] = {}
+    for scheme in schemes:
         (out / scheme).mkdir()
-        result.splits[scheme] = {}
         for split in ("train", "val", "test"):
-            chosen = [k for k in keys if assignment[k] == split]
-            with (out / scheme / f"{split}.json").open("wb") as fh:
-                n = _write_array(fh, (_theorem_json(conn, k[4], repo_of, result) for k in chosen))
-            result.splits[scheme][split] = n
+            writers[scheme, split] = _ArrayWriter(out / scheme / f"{split}.json")
+    try:
+        for key in keys:
+            record = _theorem_json(conn, key[4], owner_of_file, result)
+            for scheme, assignment in schemes.items():
+                writers[scheme, assignment[key]].add(record)
+    finally:
+        for w in writers.values():
+            w.close()
+    result.splits = {
+        scheme: {split: writers[scheme, split].count for split in ("train", "val", "test")} for scheme in schemes
+    }
     result.theorems = len(keys)
-    result.tactic_steps //= len(schemes)
 
     first = repos[0]
     metadata = {
@@ -177,16 +187,24 @@ def _write(store: Store, repos: list[Repository], out: Path, config: ExportConfi
     return result
 
 
-def _write_array(fh: Any, items: Iterator[bytes]) -> int:
-    fh.write(b"[")
-    n = 0
-    for item in items:
-        if n:
-            fh.write(b",\n")
-        fh.write(item)
-        n += 1
-    fh.write(b"]\n")
-    return n
+class _ArrayWriter:
+    """A JSON array written one serialised element at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.fh = path.open("wb")
+        self.fh.write(b"[")
+        self.count = 0
+
+    def add(self, item: bytes) -> None:
+        if self.count:
+            self.fh.write(b",\n")
+        self.fh.write(item)
+        self.count += 1
+
+    def close(self) -> None:
+        if not self.fh.closed:
+            self.fh.write(b"]\n")
+            self.fh.close()
 
 
 def _theorem_json(conn: Any, tid: int, repo_of: dict[int, Repository], result: ExportResult) -> bytes:
