@@ -10,16 +10,20 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
 from .errors import AmbiguousRepository, DatabaseError, RepositoryNotFound, SchemaTooNew
 from .schema import LATEST_VERSION, MIGRATIONS
+
+if TYPE_CHECKING:
+    from .ingest import Ingest
+    from .records import RepoInfo
 
 
 def utcnow() -> str:
@@ -151,11 +155,11 @@ class Store:
         with self.db.atomic():
             yield self
 
-    def ingest(self, repo: Any, **kwargs: Any):  # -> contextmanager[Ingest]
-        """Open a one-transaction import of ``repo`` (a `RepoInfo`); see `database.ingest`."""
+    def ingest(self, repo: RepoInfo) -> AbstractContextManager[Ingest]:
+        """Open a one-transaction import of ``repo``; see `database.ingest`."""
         from .ingest import ingest
 
-        return ingest(self, repo, **kwargs)
+        return ingest(self, repo)
 
     # -- repositories ------------------------------------------------------------------
 
