@@ -249,6 +249,42 @@ CREATE TABLE run_stages (
 ) WITHOUT ROWID
 """
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _split(_V1)),)
+# Proof search (shared by the prover, the lifelong loop and the report): one row per
+# attempt on one theorem, whatever its outcome, so that Pass@1 keeps every attempted
+# theorem in its denominator (failures to start included, by reason), and one `proofs`
+# row per proof Lean accepted in context, pointing at the attempt that found it.
+_V2 = """
+CREATE TABLE proof_attempts (
+    id INTEGER PRIMARY KEY,
+    theorem_id INTEGER NOT NULL REFERENCES theorems (id),
+    run_id INTEGER REFERENCES runs (id),
+    checkpoint_id INTEGER REFERENCES checkpoints (id),
+    purpose TEXT NOT NULL CHECK (purpose IN ('sorry', 'evaluate')),
+    backend TEXT NOT NULL,
+    generator TEXT NOT NULL,
+    lean_version TEXT,
+    status TEXT NOT NULL CHECK (status IN ('proved', 'failed', 'error')),
+    stop_reason TEXT NOT NULL,
+    verification TEXT,
+    proof TEXT,
+    nodes_expanded INTEGER NOT NULL DEFAULT 0,
+    lean_calls INTEGER NOT NULL DEFAULT 0,
+    seconds REAL NOT NULL DEFAULT 0,
+    generator_seconds REAL NOT NULL DEFAULT 0,
+    lean_seconds REAL NOT NULL DEFAULT 0,
+    details TEXT NOT NULL DEFAULT '{}',
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL
+);
+CREATE INDEX idx_proof_attempts_theorem ON proof_attempts (theorem_id);
+CREATE INDEX idx_proof_attempts_run ON proof_attempts (run_id);
+ALTER TABLE proofs ADD COLUMN attempt_id INTEGER REFERENCES proof_attempts (id);
+ALTER TABLE proofs ADD COLUMN depends_on_sorry INTEGER NOT NULL DEFAULT 0
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _split(_V1)),
+    Migration(2, "proof attempts", _split(_V2)),
+)
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,161 @@
+"""The one interface between proof search and Lean.
+
+A backend opens a theorem and returns its initial `GoalState`; running a tactic on a state
+returns a `TacticResult`: a new `GoalState`, `ProofFinished`, `LeanError`, `ProofGivenUp`
+or `TacticTimeout`. Search, the prover and the CLI know nothing else about Lean: they never
+see a process, a JSON message or a LeanDojo object. Backends (``repl``, ``leandojo``)
+implement `LeanEnv`; test doubles implement it in ``tests/`` only.
+
+Semantics follow LeanDojo's ``Dojo.run_tac`` (see docs/architecture.md): a state is the
+pretty-printed goals, two states with the same goals are the same state (search keys its
+DAG on `GoalState.key`), and a tactic that closes every goal is `ProofFinished` only when
+Lean raised no error for it. `ProofFinished` from a backend is *not* the final word on a
+proof: a proof counts only after the whole file is re-checked (``prover.lean.verify``),
+because tactic-mode REPLs have accepted wrong proofs (leanprover-community/repl#44).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from database.errors import LeanAgentError
+
+
+class LeanEnvError(LeanAgentError):
+    """Lean cannot be used as asked (base class of the backend errors)."""
+
+
+class ToolchainMissing(LeanEnvError):
+    """No usable Lean toolchain (``lake``/``lean``/the REPL binary) was found.
+
+    Raised before any work starts; the message says exactly what to install.
+    """
+
+
+class TheoremOpenError(LeanEnvError):
+    """A theorem's environment could not be started (its file does not elaborate, the
+    statement cannot be found, the process died while starting...).
+
+    Search records such a theorem as a failure with `reason` (never drops it from the
+    denominator of Pass@1, as ReProver does)."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, kw_only=True)
+class TheoremRef:
+    """What a backend needs to open one theorem of a Lean project.
+
+    Positions are those of the knowledge base (``theorems.start_line/start_col`` ...):
+    1-based lines and 1-based columns, ``start`` at the declaration keyword (after
+    attributes and modifiers such as ``@[simp]`` or ``protected``).
+    """
+
+    project: Path  # root of the Lean project (where lean-toolchain / lakefile live)
+    file: str  # path of the theorem's file, relative to ``project``, POSIX separators
+    full_name: str
+    statement: str  # the declaration up to its proof, e.g. "theorem foo (n : Nat) : n + 0 = n"
+    start: tuple[int, int]
+    end: tuple[int, int]
+    theorem_id: int | None = None  # row in the knowledge base, when there is one
+
+
+@dataclass(frozen=True)
+class GoalState:
+    """Open goals after some tactics. ``id`` is the backend's handle for the state (the
+    REPL's ``proofState``, LeanDojo's ``TacticState.id``); ``goals`` are pretty-printed
+    goals, one string per goal, as Lean prints them (hypotheses, then ``⊢ target``)."""
+
+    id: int
+    goals: tuple[str, ...]
+
+    @property
+    def pp(self) -> str:
+        """The state as one text, goals separated by blank lines (LeanDojo's ``pp``
+        without the "N goals" header): what the generator and the retriever read."""
+        return "\n\n".join(self.goals)
+
+    @property
+    def key(self) -> str:
+        """Identity for de-duplication: two states with the same goals are one node."""
+        return self.pp
+
+    @property
+    def num_goals(self) -> int:
+        return len(self.goals)
+
+
+@dataclass(frozen=True)
+class ProofFinished:
+    """The tactic closed every goal without an error reported by Lean."""
+
+    state_id: int
+    messages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LeanError:
+    """Lean rejected the tactic (parse or elaboration error, failed validation); the
+    message is Lean's, possibly shortened."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class ProofGivenUp:
+    """The tactic produced a proof that uses ``sorry`` (or ``admit``)."""
+
+    message: str = "the tactic uses sorry"
+
+
+@dataclass(frozen=True)
+class TacticTimeout:
+    """No answer within the per-tactic time limit; the backend restarted its process if
+    it had to (counted in `BackendStats.restarts`)."""
+
+    seconds: float
+
+
+TacticResult = GoalState | ProofFinished | LeanError | ProofGivenUp | TacticTimeout
+
+
+@dataclass
+class BackendStats:
+    """Counters a backend keeps over its life (reported with every search result)."""
+
+    lean_calls: int = 0  # tactic runs and theorem openings sent to Lean
+    lean_seconds: float = 0.0  # wall time spent waiting for Lean
+    restarts: int = 0  # process restarts after a crash, a timeout or a memory limit
+    restart_reasons: list[str] = field(default_factory=list)
+
+
+@runtime_checkable
+class LeanEnv(Protocol):
+    """A Lean backend. One instance serves one worker and is reused across theorems;
+    it is a context manager that ends its processes on exit (leaving none behind)."""
+
+    name: str  # "repl", "leandojo", ...
+    stats: BackendStats
+
+    def check_available(self) -> None:
+        """Raise `ToolchainMissing` (with what to install) unless this backend can run."""
+
+    def lean_version(self) -> str | None:
+        """The Lean version proofs are checked with (e.g. "4.19.0"), when known."""
+
+    def open(self, theorem: TheoremRef) -> GoalState:
+        """The theorem's initial state; raise `TheoremOpenError` when it cannot start."""
+
+    def run_tactic(self, state: GoalState, tactic: str, *, timeout: float) -> TacticResult:
+        """Run one tactic on a state this backend returned for the theorem opened last."""
+
+    def close(self) -> None:
+        """End every process this backend started."""
+
+    def __enter__(self) -> LeanEnv: ...
+
+    def __exit__(self, *exc: object) -> None: ...
