@@ -253,6 +253,9 @@ CREATE TABLE run_stages (
 # attempt on one theorem, whatever its outcome, so that Pass@1 keeps every attempted
 # theorem in its denominator (failures to start included, by reason), and one `proofs`
 # row per proof Lean accepted in context, pointing at the attempt that found it.
+# `training_steps`: the loss curve of each checkpoint, one row per optimiser step (loss
+# averaged over its micro-batches; ``seconds`` since training started; ``examples`` seen
+# so far), so that reports read it from the database rather than checkpoint files.
 _V2 = """
 CREATE TABLE proof_attempts (
     id INTEGER PRIMARY KEY,
@@ -279,12 +282,22 @@ CREATE TABLE proof_attempts (
 CREATE INDEX idx_proof_attempts_theorem ON proof_attempts (theorem_id);
 CREATE INDEX idx_proof_attempts_run ON proof_attempts (run_id);
 ALTER TABLE proofs ADD COLUMN attempt_id INTEGER REFERENCES proof_attempts (id);
-ALTER TABLE proofs ADD COLUMN depends_on_sorry INTEGER NOT NULL DEFAULT 0
+ALTER TABLE proofs ADD COLUMN depends_on_sorry INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE training_steps (
+    checkpoint_id INTEGER NOT NULL REFERENCES checkpoints (id),
+    step INTEGER NOT NULL,
+    loss REAL NOT NULL,
+    lr REAL,
+    seconds REAL,
+    examples INTEGER,
+    PRIMARY KEY (checkpoint_id, step)
+) WITHOUT ROWID
 """
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _split(_V1)),
-    Migration(2, "proof attempts", _split(_V2)),
+    Migration(2, "proof attempts and training curves", _split(_V2)),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
