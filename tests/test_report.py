@@ -169,6 +169,19 @@ def test_report_directory_safety(kb, tmp_path):
     assert not (tmp_path / "other").exists()  # nothing written before the run was found
 
 
+def _schema1_db(path: Path) -> Path:
+    from database.schema import MIGRATIONS
+
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+    for statement in MIGRATIONS[0].statements:
+        conn.execute(statement)
+    conn.execute("INSERT INTO schema_version VALUES (1, 'initial schema', 't')")
+    conn.commit()
+    conn.close()
+    return path
+
+
 def test_empty_and_old_databases_render(tmp_path):
     empty = Store(tmp_path / "empty.db")
     summary = write_report(empty, tmp_path / "empty-site")
@@ -178,16 +191,7 @@ def test_empty_and_old_databases_render(tmp_path):
     assert "No proof attempt yet" in (summary.out / "search.html").read_text()
     empty.close()
     # a database at schema version 1 (before proof attempts and training curves), read-only
-    from database.schema import MIGRATIONS
-
-    old = tmp_path / "old.db"
-    conn = sqlite3.connect(old)
-    conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-    for statement in MIGRATIONS[0].statements:
-        conn.execute(statement)
-    conn.execute("INSERT INTO schema_version VALUES (1, 'initial schema', 't')")
-    conn.commit()
-    conn.close()
+    old = _schema1_db(tmp_path / "old.db")
     with Store(old, readonly=True) as ro:
         summary = write_report(ro, tmp_path / "old-site")
     assert "predates proof attempts" in (summary.out / "search.html").read_text()
@@ -278,6 +282,23 @@ def test_cli_report_and_dashboard(kb, home, tmp_path):
     r = subprocess.run([LEANAGENT, "dashboard", "--run", "nope", "--port", "0"], capture_output=True, text=True,
                        env=_env(home), timeout=60)
     assert r.returncode == 1 and "no run named 'nope'" in r.stderr
+
+
+def test_dashboard_never_writes_not_even_a_migration(tmp_path):
+    """A writable open would migrate a version-1 database; the dashboard must not."""
+    from leanagent.report import Dashboard
+
+    old = _schema1_db(tmp_path / "old.db")
+    before = _digest(old)
+    dash = Dashboard(old, port=0).start()
+    try:
+        for page in ("", "lifelong.html", "training.html", "search.html", "api/version"):
+            assert _get(dash.url + page)[0] == 200, page
+    finally:
+        dash.stop()
+    assert _digest(old) == before
+    with sqlite3.connect(old) as conn:
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 1
 
 
 def test_dashboard_refuses_a_missing_database(tmp_path):

@@ -25,7 +25,7 @@ def asset_bytes(name: str) -> bytes:
             raise ReportError(
                 "the report needs plotly for its plots: pip install 'leanagent[report]' "
                 "(or bash scripts/install.sh)") from exc
-        return get_plotlyjs().encode("utf-8")
+        return str(get_plotlyjs()).encode("utf-8")
     if name not in ASSETS:
         raise ReportError(f"no report asset named {name!r}")
     return (resources.files("leanagent.report") / "static" / name).read_bytes()

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from curriculum import BUCKETS, classify, percentile_thresholds
 from database import report_reads as reads
@@ -28,6 +29,8 @@ from .metric_docs import metric_docs
 STAGE_ORDER = ("plan", "data", "baseline", "train", "fisher", "index", "evaluate", "prove")
 BUCKET_ORDER = ("easy", "medium", "hard", "undefined", "sorry", "unknown")
 ATTEMPT_STATUSES = ("proved", "failed", "error")
+
+T = TypeVar("T")
 
 
 def repo_href(repo_id: int, anchor: int | None = None) -> str:
@@ -69,10 +72,10 @@ class ReportData:
     window: int = 5
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def _cached(self, key: str, make: Any) -> Any:
+    def _cached(self, key: str, make: Callable[[], T]) -> T:
         if key not in self._cache:
             self._cache[key] = make()
-        return self._cache[key]
+        return cast(T, self._cache[key])
 
     # -- shared reads ------------------------------------------------------------------
 
@@ -198,8 +201,8 @@ class ReportData:
     def overview(self) -> dict[str, Any]:
         curriculum = self.curriculum()
         totals: Counter[str] = Counter()
-        for c in self.counts().values():
-            totals.update(c)
+        for per_repo in self.counts().values():
+            totals.update(per_repo)
         # Dependency files are shared between repositories: count each dependency theorem once.
         dep_theorems = self.store.conn.execute(
             "SELECT COUNT(DISTINCT t.id) FROM repo_files rf JOIN theorems t ON t.file_id = rf.file_id "
@@ -236,10 +239,10 @@ class ReportData:
             col("evaluated", "evaluated", "num"), col("created", "created"), col("updated", "updated"),
         ], runs_rows, empty="no lifelong run yet: start one with `leanagent run`", page_size=25)
         labels = [f"{c['position'] or '-'}. {c['label']}" for c in curriculum]
-        bucket_counts = {b: [0] * len(curriculum) for b in BUCKETS}
-        for i, c in enumerate(curriculum):
-            for b in self.buckets(c["repo"]).values():
-                bucket_counts[b][i] += 1
+        bucket_counts: dict[str, list[float | None]] = {b: [0] * len(curriculum) for b in BUCKETS}
+        for i, entry in enumerate(curriculum):
+            for b in self.buckets(entry["repo"]).values():
+                bucket_counts[b][i] = (bucket_counts[b][i] or 0) + 1
         bucket_fig = figures.grouped_bars(labels, bucket_counts, y_title="own theorems", stacked=True) \
             if curriculum else None
         cards = [
@@ -392,16 +395,18 @@ class ReportData:
                     if r["id"] == focus:
                         focus_ckpts.add(ck)
         steps: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        n_steps: Any
+        seconds: Any
         for row in reads.training_steps(self.store):
             steps[row[0]].append(row)
         ckpts = reads.checkpoints(self.store)
         summary_rows, curves, step_rows = [], [], []
         for c in ckpts:
             cfg = c["config"] if isinstance(c["config"], dict) else {}
-            s = steps.get(c["id"], [])
-            if s:
-                n_steps, seconds, examples = len(s), s[-1][4], s[-1][5]
-                first, last, low = s[0][2], s[-1][2], min(x[2] for x in s)
+            rows = steps.get(c["id"], [])
+            if rows:
+                n_steps, seconds, examples = len(rows), rows[-1][4], rows[-1][5]
+                first, last, low = rows[0][2], rows[-1][2], min(x[2] for x in rows)
                 source = "per-step rows"
             else:
                 n_steps, seconds, examples = cfg.get("steps"), cfg.get("seconds"), None
@@ -409,15 +414,15 @@ class ReportData:
                 source = "checkpoint record (no per-step rows)"
             sps = n_steps / seconds if isinstance(n_steps, int | float) and seconds else None
             eps = examples / seconds if examples and seconds else None
-            repos = cfg.get("repos") if isinstance(cfg.get("repos"), list) else []
+            repos = cfg["repos"] if isinstance(cfg.get("repos"), list) else []
             summary_rows.append([c["id"], c["parent_id"], owners.get(c["id"]), c["model_name"],
                                  ", ".join(map(str, repos)), n_steps, examples, seconds, sps, eps, first, last, low,
                                  source, c["created_at"]])
-            if s:
+            if rows:
                 curves.append({"name": f"checkpoint {c['id']}" + (f" - {owners[c['id']]}" if c["id"] in owners else ""),
-                               "steps": [x[1] for x in s], "losses": [x[2] for x in s],
+                               "steps": [x[1] for x in rows], "losses": [x[2] for x in rows],
                                "visible": len(ckpts) <= 20 or c["id"] in focus_ckpts})
-                step_rows += [[x[0], x[1], x[2], x[3], x[4], x[5]] for x in s]
+                step_rows += [list(x) for x in rows]
         ckpt_table = table("checkpoints", [
             col("id", "checkpoint", "num"), col("parent", "parent", "num"), col("run", "run step"),
             col("model", "model"), col("repos", "trained on"), col("steps", "steps", "num"),

@@ -12,8 +12,8 @@ written here and never contain data.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 #: Keys whose string values are plotly templates authored in this module.
 _TEMPLATE_KEYS = frozenset({"hovertemplate", "texttemplate"})
@@ -44,7 +44,7 @@ def figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str, Any]
     base = {"margin": {"l": 60, "r": 20, "t": 30, "b": 60}, "height": 360,
             "font": {"family": "system-ui, sans-serif", "size": 12},
             "legend": {"orientation": "h", "y": -0.25}, "hoverlabel": {"namelength": -1}}
-    return _escape({"data": data, "layout": {**base, **layout}})
+    return cast(dict[str, Any], _escape({"data": data, "layout": {**base, **layout}}))
 
 
 def heatmap(labels: Sequence[str], R: Sequence[Sequence[float | None]]) -> dict[str, Any]:
@@ -63,7 +63,7 @@ def heatmap(labels: Sequence[str], R: Sequence[Sequence[float | None]]) -> dict[
     )
 
 
-def lines(x: Sequence[str], series: dict[str, Sequence[float | None]], *, y_title: str,
+def lines(x: Sequence[str], series: Mapping[str, Sequence[float | None]], *, y_title: str,
           x_title: str = "step") -> dict[str, Any]:
     data = [{"type": "scatter", "mode": "lines+markers", "name": name, "x": list(x), "y": list(ys),
              "hovertemplate": "%{x}<br>%{y:.2f}<extra>%{fullData.name}</extra>"}
@@ -72,7 +72,7 @@ def lines(x: Sequence[str], series: dict[str, Sequence[float | None]], *, y_titl
                          "xaxis": {"title": {"text": x_title}, "automargin": True, **_ticks(x)}})
 
 
-def grouped_bars(x: Sequence[str], series: dict[str, Sequence[float | None]], *, y_title: str,
+def grouped_bars(x: Sequence[str], series: Mapping[str, Sequence[float | None]], *, y_title: str,
                  colors: dict[str, str] | None = None, stacked: bool = False,
                  horizontal: bool = False) -> dict[str, Any]:
     data = []

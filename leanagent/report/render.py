@@ -90,9 +90,9 @@ class Renderer:
             return None
         template, title, context = page
         generated = datetime.now(UTC).isoformat(timespec="seconds")
-        return self.env.get_template(template).render(
+        return str(self.env.get_template(template).render(
             title=title, path=path, nav=data.nav(), mode=mode, generated=generated,
-            schema_note=data.schema_note(), plotly=f"assets/{PLOTLY_ASSET}", **context)
+            schema_note=data.schema_note(), plotly=f"assets/{PLOTLY_ASSET}", **context))
 
     def _page(self, data: ReportData, path: str) -> tuple[str, str, dict[str, Any]] | None:
         if path in ("", "index.html"):

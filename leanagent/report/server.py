@@ -93,8 +93,8 @@ class Dashboard:
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        shown = f"[{host}]" if ":" in str(host) else host
+        host, port = str(self.httpd.server_address[0]), self.httpd.server_address[1]
+        shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}/"
 
     @property
@@ -138,7 +138,7 @@ def _handler(app: Dashboard) -> Callable[..., BaseHTTPRequestHandler]:
         server_version = "leanagent-dashboard"
         sys_version = ""
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib signature)
+        def log_message(self, format: str, *args: object) -> None:
             log.debug("%s %s", self.address_string(), format % args)
 
         def _send(self, status: int, body: bytes, content_type: str, *, cache: str = "no-store") -> None:

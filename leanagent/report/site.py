@@ -15,6 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from database.store import Store
 
@@ -38,7 +39,7 @@ class ReportSummary:
     def index(self) -> Path:
         return self.out / "index.html"
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {"index": str(self.index), "out": str(self.out), "pages": self.pages, "bytes": self.bytes,
                 "seconds": round(self.seconds, 3), "run": self.run}
 

@@ -252,6 +252,7 @@
     document.body.dataset.ready = "0";
     document.querySelectorAll(".datatable[data-table]").forEach(initTable);
     document.body.dataset.tables = "ready";
+    document.body.dataset.tablesMs = String(Math.round(performance.now()));
     try {
       await renderPlots();
       document.body.dataset.plots = "ready";
@@ -259,6 +260,7 @@
       document.body.dataset.plots = "failed";
       console.error(err);
     }
+    document.body.dataset.readyMs = String(Math.round(performance.now()));
     document.body.dataset.ready = "1";
   }
 
