@@ -25,7 +25,8 @@ SCRIPT = '<script>window.__xss=1;alert("xss")</script>'
 IMG = "<img src=x onerror=\"window.__xss=1;document.title='pwned'\">"
 CLOSE = "</script><script>window.__xss=1</script>"
 HOSTILE = (SCRIPT, IMG, CLOSE)
-HOSTILE_REPO = f"evil{IMG}"
+#: <b> is part of the markup Plotly renders in labels: unescaped it would turn bold, not show.
+HOSTILE_REPO = f"evil<b>{IMG}</b>"
 HOSTILE_RUN = f"run{SCRIPT}"
 DEP = ".lake/packages/core/Core.lean"
 

@@ -139,11 +139,11 @@ def test_static_report_is_self_contained_and_escapes_every_stored_string(kb, tmp
         seen_hostile_in_json |= any(rf.SCRIPT in text for text in _strings(_json_blocks(html)))
     assert seen_hostile_in_json  # the tables carry the raw strings (written as text by app.js)
     repo3 = (out / "repo-3.html").read_text()
-    assert "Repository evil&lt;img src=x onerror=" in repo3
+    assert "Repository evil&lt;b&gt;&lt;img src=x onerror=" in repo3
     lifelong = (out / "lifelong.html").read_text()
     heatmap = next(b for b in _json_blocks(lifelong) if isinstance(b, dict) and b.get("data", [{}])[0].get("type")
                    == "heatmap")
-    assert any("evil&lt;img" in x for x in heatmap["data"][0]["x"])  # entity-escaped for plotly
+    assert any("evil&lt;b&gt;&lt;img" in x for x in heatmap["data"][0]["x"])  # entity-escaped for plotly
 
 
 def test_report_directory_safety(kb, tmp_path):

@@ -152,7 +152,7 @@ def test_counts_and_hostile_text_are_shown_as_text(browser, site):
         assert int(cells[4]) == facts.own_theorems[name] and int(cells[6]) == facts.own_sorry[name]
     # the bucket plot's axis shows the hostile repository name as text
     ticks = pg.locator("#plot-buckets .xtick text").all_text_contents()
-    assert any(t.startswith("3. evil<img src=x") for t in ticks), ticks
+    assert any(t.startswith("3. evil<b><img src=x") for t in ticks), ticks
     v.close()
 
     v = Visit(browser, (root / "site" / "repo-3.html").as_uri())
