@@ -5,7 +5,7 @@ its pages in headless Chromium (targets: written in <= 10 s; largest page ready 
 
 The database: 10 repositories with 30,000 own theorems in all (skewed: the largest holds
 a third, so its page carries a 10k-row table), a shared dependency file, `sorry`s, a
-finished lifelong run over all ten (the deterministic learner of the report tests),
+finished lifelong run over all ten (the deterministic learner of the lifelong tests),
 500 training steps per checkpoint, proof attempts on 1 theorem in 6 and proofs for the
 proved ones. Built through `Store.ingest` and the lifelong loop, plus direct inserts for
 steps and attempts (as tests/report_fixture.py does).
@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))  # the deterministic learner of the report tests
+sys.path.insert(0, str(ROOT / "tests"))  # the deterministic learner of the lifelong tests
 
 WRITE_TARGET_S = 10.0
 LOAD_TARGET_S = 2.0
@@ -38,7 +38,7 @@ SHARES = (10, 5, 3, 3, 2, 2, 2, 1.5, 1, 0.5)  # of 30: the largest repository ho
 
 
 def build(store, total: int) -> dict:
-    from report_fixture import StepLearner
+    from test_lifelong import FakeLearner
 
     from database.records import FileRecord, PremiseRecord, RepoInfo, SorryRecord, StepRecord, TheoremRecord
     from leanagent.lifelong import RunConfig, run_lifelong
@@ -66,7 +66,7 @@ def build(store, total: int) -> dict:
                         statement=f"theorem lemma_{t} (a b : Nat) (h : a ≤ b) : a + {t} ≤ b + {t} ∧ 0 ≤ {k}",
                         steps=[StepRecord("simp")] * (1 if sorry else k), num_steps=1 if sorry else k,
                         sorries=[SorryRecord(line + 1, 3, "tactic")] if sorry else [], proof_style="tactic"))
-    run_lifelong(store, StepLearner(store), RunConfig(order="given"), name="bench-run")
+    run_lifelong(store, FakeLearner(store), RunConfig(order="given"), name="bench-run")
     ckpts = [c for (c,) in store.conn.execute("SELECT id FROM checkpoints ORDER BY id")]
     theorems = [t for (t,) in store.conn.execute("SELECT id FROM theorems WHERE is_dependency = 0 ORDER BY id")]
     with store.atomic():

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from test_lifelong import FakeLearner
+
 from database.records import (
     DeclarationSorries,
     Diagnostic,
@@ -78,58 +80,6 @@ def _repo(store, name: str, n: int, seed: int, *, hostile: bool = False) -> tupl
     return n, sorry + 0
 
 
-class StepLearner:
-    """A deterministic learner: a repository's R@10 rises by 10 with each step that
-    trained on it and falls by 1 with each other step (as the lifelong tests' fake)."""
-
-    def __init__(self, store) -> None:
-        self.store = store
-
-    def prepare(self, repo) -> None:
-        pass
-
-    def train(self, *, repos, parent, resume_optimizer, fisher_path) -> int:
-        cfg = {"repos": [r.name for r in repos], "ids": [r.id for r in repos], "steps": 3, "seconds": 1.5}
-        cur = self.store.conn.execute(
-            "INSERT INTO checkpoints (parent_id, path, model_name, config, created_at) "
-            "VALUES (?, 'ckpt', 'tiny-model', ?, '2026-01-01T00:00:00+00:00')", (parent, json.dumps(cfg)))
-        self.store.conn.commit()
-        return int(cur.lastrowid)
-
-    def fisher(self, *, checkpoint_id, repos) -> str:
-        return f"/fisher/{checkpoint_id}"
-
-    def index(self, *, checkpoint_id) -> dict:
-        return {"checkpoint_id": checkpoint_id}
-
-    def _lineage(self, ckpt):
-        out = []
-        while ckpt is not None:
-            parent, cfg = self.store.conn.execute(
-                "SELECT parent_id, config FROM checkpoints WHERE id = ?", (ckpt,)).fetchone()
-            out.append(json.loads(cfg)["ids"])
-            ckpt = parent
-        return out
-
-    def evaluate(self, *, checkpoint_id, repos, split, methods):
-        out = {}
-        for r in repos:
-            for m in methods:
-                score = 20.0 + r.id
-                if m == "dense":
-                    for trained in self._lineage(checkpoint_id):
-                        score += 10.0 if r.id in trained else -1.0
-                elif m == "bm25":
-                    score = 30.0
-                out[(r.id, m)] = {"r1": score / 2, "r10": score, "mrr": score / 100, "num_queries": 4}
-                self.store.conn.execute(
-                    "INSERT INTO evaluations (checkpoint_id, method, repo_id, scheme, split, r1, r10, mrr, "
-                    "num_queries, created_at) VALUES (?, ?, ?, 'leanagent/random', ?, ?, ?, ?, 4, 't')",
-                    (checkpoint_id if m == "dense" else None, m, r.id, split, score / 2, score, score / 100))
-        self.store.conn.commit()
-        return out
-
-
 def build(store, *, sizes: tuple[int, ...] = (12, 7, 9)) -> FixtureFacts:
     """Three repositories (the last with hostile names), a finished run over all of them,
     a second run (hostile name) that stopped after planning, training curves, proof
@@ -145,7 +95,9 @@ def build(store, *, sizes: tuple[int, ...] = (12, 7, 9)) -> FixtureFacts:
         facts.own_sorry[name] = sorry
     facts.dep_theorems = 1
     facts.run_name = "main-run"
-    run_lifelong(store, StepLearner(store), RunConfig(order="given"), name=facts.run_name)
+    # The lifelong tests' deterministic learner: +10 R@10 per step that trained on a
+    # repository, -1 per step that did not.
+    run_lifelong(store, FakeLearner(store), RunConfig(order="given"), name=facts.run_name)
     # A second run that only planned (its checkpoints never trained): the hostile name.
     with store.atomic():
         store.conn.execute(

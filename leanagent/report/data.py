@@ -436,15 +436,20 @@ class ReportData:
             col("loss", "loss", "num", digits=5), col("lr", "learning rate", "num", digits=8),
             col("seconds", "seconds since start", "num", digits=2), col("examples", "examples seen", "num"),
         ], step_rows, empty="no per-step training rows recorded yet", page_size=50)
-        thr_labels = [f"checkpoint {r[0]}" for r in summary_rows if r[9] is not None or r[8] is not None]
-        thr = [r[9] if r[9] is not None else r[8] for r in summary_rows if r[9] is not None or r[8] is not None]
+        # Throughput in examples/s where training recorded examples seen, else steps/s.
+        timed = [r for r in summary_rows if r[7] is not None]
+        by_examples = any(r[9] is not None for r in timed)
+        rate_name = "examples/s" if by_examples else "steps/s"
+        thr_labels = [f"checkpoint {r[0]}" for r in timed]
+        thr_seconds = [r[7] for r in timed]
+        thr = [r[9] if by_examples else r[8] for r in timed]
         return {
             "loss_fig": figures.loss_curves(curves) if curves else None,
-            "throughput_fig": figures.grouped_bars(thr_labels, {"throughput (examples/s, else steps/s)": thr},
-                                                   y_title="per second") if thr else None,
+            "throughput_fig": figures.time_and_throughput(thr_labels, thr_seconds, thr, rate_name) if timed else None,
+            "rate_name": rate_name,
             "tables": [ckpt_table, step_table],
             "ckpt_table": ckpt_table, "step_table": step_table,
-            "throughput_rows": list(zip(thr_labels, thr, strict=True)),
+            "throughput_rows": list(zip(thr_labels, thr_seconds, thr, strict=True)),
         }
 
     # -- proof search ----------------------------------------------------------------------

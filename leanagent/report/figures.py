@@ -97,6 +97,21 @@ def grouped_bars(x: Sequence[str], series: Mapping[str, Sequence[float | None]],
     return figure(data, layout)
 
 
+def time_and_throughput(labels: Sequence[str], seconds: Sequence[float | None],
+                        rates: Sequence[float | None], rate_name: str) -> dict[str, Any]:
+    """Training time per checkpoint (left axis) beside its throughput (right axis)."""
+    data = [
+        {"type": "bar", "name": "seconds", "x": list(labels), "y": list(seconds), "offsetgroup": "time",
+         "marker": {"color": "#90a4ae"}, "hovertemplate": "%{x}: %{y:.1f} s<extra></extra>"},
+        {"type": "bar", "name": rate_name, "x": list(labels), "y": list(rates), "yaxis": "y2", "offsetgroup": "rate",
+         "marker": {"color": "#1565c0"}, "hovertemplate": "%{x}: %{y:.3f}<extra>%{fullData.name}</extra>"},
+    ]
+    return figure(data, {"barmode": "group", "yaxis": {"title": {"text": "seconds"}},
+                         "yaxis2": {"title": {"text": rate_name}, "overlaying": "y", "side": "right"},
+                         "xaxis": {"automargin": True, "type": "category", "tickangle": -30, **_ticks(labels)},
+                         "margin": {"l": 60, "r": 70, "t": 30, "b": 60}})
+
+
 def loss_curves(curves: list[dict[str, Any]]) -> dict[str, Any]:
     """One line per checkpoint: ``{"name", "steps", "losses", "visible"}``."""
     data = [{"type": "scatter", "mode": "lines", "name": c["name"], "x": c["steps"], "y": c["losses"],
