@@ -16,3 +16,4 @@ $la sorries
 # The toy export has too few annotated theorems for held-out splits: learn the projects.
 $la run --repos lean-proj,lean-links
 $la metrics
+$la report

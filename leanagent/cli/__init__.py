@@ -97,6 +97,7 @@ def _register() -> None:
     from . import (
         kb,  # noqa: F401
         lifelong,  # noqa: F401
+        report,  # noqa: F401
         retrieval,  # noqa: F401
     )
 
