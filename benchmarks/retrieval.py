@@ -119,7 +119,7 @@ def bench_training(steps: int, batch_size: int, max_length: int) -> dict:
     from prover.retrieval.train import NegativeSampler, build_train_data
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-    from test_retrieval_fixture import make_repo
+    from factories import make_repo
 
     with tempfile.TemporaryDirectory() as tmp:
         home = Home(Path(tmp)).ensure()

@@ -60,17 +60,11 @@ def progress_history(
     skipped, so a list can be shorter than the lineage."""
     out: dict[int, list[float]] = {rid: [] for rid in repo_ids}
     for ckpt in checkpoint_ids:
-        if ckpt is None:
-            sql = ("SELECT repo_id, r10 FROM evaluations WHERE split = 'val' AND method = 'untrained' "
-                   "AND checkpoint_id IS NULL AND r10 IS NOT NULL ORDER BY id")
-            params: tuple = ()
-        else:
-            sql = ("SELECT repo_id, r10 FROM evaluations WHERE split = 'val' AND method = 'dense' "
-                   "AND checkpoint_id = ? AND r10 IS NOT NULL ORDER BY id")
-            params = (ckpt,)
+        method = "untrained" if ckpt is None else "dense"
         latest: dict[int, float] = {}
-        for rid, r10 in store.conn.execute(sql, params):
-            latest[rid] = float(r10)  # the last row wins if a method wrote several
+        for ev in store.evaluations.find(checkpoint_id=ckpt, method=method, split="val"):
+            if ev.r10 is not None:
+                latest[ev.repo_id] = float(ev.r10)  # the last row wins if a method wrote several
         for rid in repo_ids:
             if rid in latest:
                 out[rid].append(latest[rid])

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .clock import utcnow
 from .errors import AlreadyImported, InputError
 from .records import (
     DeclarationSorries,
@@ -414,8 +415,6 @@ _INSERT_SQL: dict[str, str] = {
 @contextmanager
 def ingest(store: Store, repo: RepoInfo) -> Iterator[Ingest]:
     """One transaction that adds ``repo``; raises `AlreadyImported` if (url, commit) exists."""
-    from .store import utcnow
-
     row = store.conn.execute(
         'SELECT name FROM repositories WHERE url = ? AND "commit" = ?', (repo.url, repo.commit)
     ).fetchone()

