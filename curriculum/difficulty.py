@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from database.errors import ConfigError
 from database.store import Repository, Store
@@ -99,7 +99,7 @@ class RepoDifficulty:
     #: The undefined-difficulty theorems moved into buckets when redistributing.
     redistributed: int = 0
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "repo_id": self.repo_id,
             "name": self.name,
@@ -138,7 +138,7 @@ def repository_difficulties(
             if config.basis == "global"
             else percentile_thresholds(_defined_steps(rs), config.percentiles)
         )
-        counts = dict.fromkeys(BUCKETS, 0)
+        counts: dict[str, int] = dict.fromkeys(BUCKETS, 0)
         for steps, status in rs:
             counts[classify(steps, status, thresholds)] += 1
         moved = 0

@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from database.errors import ConfigError
 from database.store import Repository, Store
@@ -35,9 +35,9 @@ class Placement:
     name: str
     position: int  # 0-based among the repositories ordered in this call
     reason: str
-    key: dict = field(default_factory=dict)
+    key: dict[str, Any] = field(default_factory=dict)
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "repo_id": self.repo_id,
             "name": self.name,
@@ -71,7 +71,7 @@ def progress_history(
     return out
 
 
-def _place(items: list[tuple[RepoDifficulty, str, dict]]) -> list[Placement]:
+def _place(items: list[tuple[RepoDifficulty, str, dict[str, Any]]]) -> list[Placement]:
     return [
         Placement(repo_id=d.repo_id, name=d.name, position=i, reason=reason, key=key)
         for i, (d, reason, key) in enumerate(items)
@@ -142,14 +142,17 @@ def learning_progress(scores: Sequence[float]) -> float | None:
 
 
 def _progress(diffs: list[RepoDifficulty], added: dict[int, int], history: ProgressHistory) -> list[Placement]:
-    measured = []
-    unmeasured = []
+    measured: list[tuple[RepoDifficulty, float]] = []
+    unmeasured: list[RepoDifficulty] = []
     for d in diffs:
         lp = learning_progress(history.get(d.repo_id, ()))
-        (unmeasured if lp is None else measured).append((d, lp))
+        if lp is None:
+            unmeasured.append(d)
+        else:
+            measured.append((d, lp))
     measured.sort(key=lambda x: (-x[1], added[x[0].repo_id]))
-    unmeasured.sort(key=lambda x: (-x[0].counts["easy"], added[x[0].repo_id]))
-    items = []
+    unmeasured.sort(key=lambda d: (-d.counts["easy"], added[d.repo_id]))
+    items: list[tuple[RepoDifficulty, str, dict[str, Any]]] = []
     for d, lp in measured:
         scores = list(history[d.repo_id])
         items.append(
@@ -160,7 +163,7 @@ def _progress(diffs: list[RepoDifficulty], added: dict[int, int], history: Progr
                 {"progress": lp, "measurements": len(scores)},
             )
         )
-    for d, _ in unmeasured:
+    for d in unmeasured:
         n = len(history.get(d.repo_id, ()))
         items.append(
             (

@@ -154,7 +154,7 @@ class Checkpoints:
             )
         return _checkpoint(row)
 
-    def list(self) -> list[Checkpoint]:
+    def all(self) -> list[Checkpoint]:
         """Every checkpoint, oldest first."""
         return [_checkpoint(r) for r in self._store.conn.execute(f"SELECT {_COLUMNS} FROM checkpoints ORDER BY id")]
 

@@ -116,7 +116,7 @@ def _write(store: Store, repos: list[Repository], out: Path, config: ExportConfi
     # -- theorems: keys first (small), then each record serialised once and streamed
     #    into its split file of both schemes
     keys: list[tuple[str, str, int, int, int]] = []  # (path, name, line, col, theorem id)
-    premises_used: dict[tuple, list[str]] = {}
+    premises_used: dict[tuple[str, str, int, int, int], list[str]] = {}
     for path in sorted(files):
         file_id = files[path][0]
         used: dict[int, list[str]] = {}
@@ -213,7 +213,7 @@ def _theorem_json(conn: Any, tid: int, repo_of: dict[int, Repository], result: E
         (tid,),
     ).fetchone()
     repo = repo_of[file_id]
-    links: dict[int, list[dict]] = {}
+    links: dict[int, list[dict[str, Any]]] = {}
     for step_id, fn, dp, dl, dc, del_, dec in conn.execute(
         "SELECT step_id, full_name, def_path, def_line, def_col, def_end_line, def_end_col FROM premise_links "
         "WHERE theorem_id = ? AND step_id IS NOT NULL ORDER BY step_id, idx",

@@ -89,7 +89,7 @@ class Runs:
         ).fetchone()
         return None if row is None else _run(row)
 
-    def list(self) -> list[Run]:
+    def all(self) -> list[Run]:
         """Every run, oldest first."""
         return [_run(r) for r in self._store.conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id")]
 

@@ -361,7 +361,7 @@ class Store:
         if not include_dependencies:
             sql += " AND rf.is_dependency = 0"
         sql += " ORDER BY f.path, s.decl_line, s.decl_col, s.line, s.col"
-        grouped: dict[tuple, dict[str, Any]] = {}
+        grouped: dict[tuple[str, int, int, str], dict[str, Any]] = {}
         for (decl, kind, path, dline, dcol, line, col, context, theorem_id, is_dep) in self.conn.execute(
             sql, (repo.id,)
         ):

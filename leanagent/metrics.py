@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from database.errors import MetricsError
+from database.errors import MetricsError as MetricsError  # re-exported: raised here
 
 Matrix = Sequence[Sequence[float]]
 

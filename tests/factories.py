@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import orjson
 
+from database.evaluations import Evaluation
 from database.records import FileRecord, LinkRecord, PremiseRecord, RepoInfo, StepRecord, TheoremRecord
 from database.store import Store
 
@@ -66,7 +68,7 @@ def make_repo(store, *, name: str = "syn", n_dep: int = 20, n_a: int = 20, n_the
     dep = [(f"Dep.p{i}", words[i], 10 + 3 * i) for i in range(n_dep)]
     own = [(f"Syn.a{i}", words[n_dep + i], 10 + 3 * i) for i in range(n_a)]
     b_lemmas = [(f"Syn.b{i}", fillers[i], 5 + 3 * i) for i in range(5)]  # in B, before its theorems
-    info = {"dep": dep, "own": own, "b": b_lemmas, "theorems": []}
+    info: dict[str, Any] = {"dep": dep, "own": own, "b": b_lemmas, "theorems": []}
     with store.ingest(RepoInfo(url=f"https://example.org/{name}", name=name, commit=commit, tracer="test")) as w:
         w.add_file(FileRecord(D, [], [_premise(n, wd, ln) for n, wd, ln in dep], content_hash="d1"))
         w.add_file(FileRecord(A, [D], [_premise(n, wd, ln) for n, wd, ln in own], content_hash="a1"))
@@ -143,6 +145,64 @@ def build_repo(store: Store, name: str, n_theorems: int = 40, *, seed: int = 0, 
             steps += [StepRecord(tactic="simp", state_before=f"⊢ {text}") for _ in range(t % 4)]
             w.add_theorem(TheoremRecord(file_path=own, full_name=f"{name}.thm{t}", start=(line, 1),
                                         end=(line + 4, 1), statement=f"{text}", steps=steps))
+
+
+class FakeLearner:
+    """A deterministic `leanagent.lifelong.Learner`: a repository's R@10 rises with each
+    training step that included it and decays a little per step that did not
+    (forgetting). Checkpoints and evaluations go through the real accessors.
+    ``fail_at=(method, n)`` raises KeyboardInterrupt on the n-th call of ``method``."""
+
+    def __init__(self, store, *, fail_at: tuple[str, int] | None = None):
+        self.store = store
+        self.calls: list[tuple] = []
+        self.fail_at = fail_at
+
+    def _maybe_fail(self, what: str) -> None:
+        self.calls.append((what,))
+        if self.fail_at and self.fail_at[0] == what:
+            n = sum(1 for c in self.calls if c[0] == what)
+            if n == self.fail_at[1]:
+                raise KeyboardInterrupt(f"simulated crash in {what}")
+
+    def prepare(self, repo):
+        self.calls.append(("prepare", repo.id))
+
+    def train(self, *, repos, parent, resume_optimizer, fisher_path):
+        self._maybe_fail("train")
+        cfg = {"repos": [r.id for r in repos], "resume": resume_optimizer, "fisher": fisher_path}
+        cid = self.store.checkpoints.add(parent_id=parent, path="x", model_name="fake", data_fingerprint=None,
+                                         config=cfg)
+        self.calls.append(("train-args", [r.name for r in repos], parent, resume_optimizer, fisher_path))
+        return cid
+
+    def fisher(self, *, checkpoint_id, repos):
+        self._maybe_fail("fisher")
+        return f"/fisher/{checkpoint_id}"
+
+    def index(self, *, checkpoint_id):
+        self._maybe_fail("index")
+        return {"checkpoint_id": checkpoint_id}
+
+    def _lineage(self, ckpt):
+        return [] if ckpt is None else [c.config["repos"] for c in self.store.checkpoints.lineage(ckpt)]
+
+    def evaluate(self, *, checkpoint_id, repos, split, methods):
+        self._maybe_fail("evaluate")
+        out = {}
+        for r in repos:
+            for m in methods:
+                score = 20.0 + r.id
+                if m == "dense":
+                    for trained in self._lineage(checkpoint_id):
+                        score = score + 10.0 if r.id in trained else score - 1.0
+                elif m == "bm25":
+                    score = 30.0
+                out[(r.id, m)] = {"r1": score / 2, "r10": score, "mrr": score / 100, "num_queries": 3}
+                self.store.evaluations.record(Evaluation(
+                    checkpoint_id=checkpoint_id if m == "dense" else None, method=m, repo_id=r.id, scheme="s",
+                    split=split, r1=score / 2, r10=score, mrr=score / 100, num_queries=3))
+        return out
 
 
 # -- a synthetic LeanDojo export ------------------------------------------------------------------

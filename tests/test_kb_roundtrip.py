@@ -25,7 +25,7 @@ _name_part = st.text(alphabet="abcxyzαβγ_₁₂'ℕ", min_size=1, max_size=6)
     lambda s: f"«{s}»", st.text(alphabet="ab c+-", min_size=1, max_size=5)
 )
 _name = st.lists(_name_part, min_size=1, max_size=3).map(".".join)
-_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+_text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=30)
 
 
 @st.composite
@@ -127,8 +127,8 @@ def canonical(store: Store) -> dict:
 @given(exports())
 def test_import_export_import_is_identity(data) -> None:
     corpus, theorems = data
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
         src = _write_export(tmp / "src", corpus, theorems)
         with Store(tmp / "a.db") as a:
             import_export(a, src)

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from factories import generate_export
 
 
@@ -26,6 +27,7 @@ def _counts(db: Path) -> tuple:
         conn.close()
 
 
+@pytest.mark.slow
 def test_sigkill_during_import_leaves_database_unchanged(tmp_path: Path, fixtures: Path) -> None:
     export = generate_export(tmp_path / "export", theorems=15_000, files=300, premises=6_000)
     home = tmp_path / "home"

@@ -14,6 +14,9 @@ from factories import make_repo, tiny_bert
 from database.home import Home
 from database.store import Store
 
+# The module's fixture trains a checkpoint (~15 s); every test here uses it.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):

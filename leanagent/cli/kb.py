@@ -36,7 +36,7 @@ from .options import json_option, repos_option
 @handle_errors
 def add(app: App, source: str, tracer: str, commit: str | None, name: str | None,
         source_checkout: Path | None, as_json: bool) -> None:
-    """Add a repository: a LeanDojo export directory, a Lean checkout or a git URL."""
+    """Add a repository: SOURCE is a LeanDojo export directory, a Lean checkout or a git URL."""
     from leanagent.tracing import AddRequest, add_source, summary_json
 
     request = AddRequest(source=source, tracer=tracer, commit=commit, name=name, source_checkout=source_checkout)

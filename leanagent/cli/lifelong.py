@@ -153,7 +153,7 @@ def runs_list(app: App, as_json: bool) -> None:
     rows: list[dict[str, Any]] = []
     if app.home.db_path.exists():
         with app.store(readonly=True) as store:
-            rows = [_run_summary(store, r) for r in store.runs.list()]
+            rows = [_run_summary(store, r) for r in store.runs.all()]
     if as_json:
         emit_json(rows)
         return
@@ -172,7 +172,7 @@ def runs_list(app: App, as_json: bool) -> None:
 @pass_app
 @handle_errors
 def runs_show(app: App, name: str, as_json: bool) -> None:
-    """One run: its configuration and the status, timing and results of every stage."""
+    """Show the run called NAME: its configuration and the status, timing and results of every stage."""
     from leanagent.lifelong import RunConfig, find_run, stages_for
 
     with app.store(readonly=True) as store:

@@ -65,7 +65,8 @@ def train(app: App, repo_refs: tuple[str, ...], parent: str | None, from_base: b
 @main.command(name="eval")
 @repos_option("to evaluate")
 @checkpoint_options
-@click.option("--split", type=click.Choice(["val", "test", "train"]), default="test", show_default=True)
+@click.option("--split", type=click.Choice(["val", "test", "train"]), default="test", show_default=True,
+              help="Which split of each repository to evaluate on.")
 @click.option("--methods", default=",".join(_METHODS), show_default=True,
               help="Comma-separated: " + ", ".join(_METHODS) + ".")
 @config_options("encoder", "eval")
@@ -190,7 +191,7 @@ def checkpoints_list(app: App, as_json: bool) -> None:
     rows: list[dict[str, Any]] = []
     if app.home.db_path.exists():
         with app.store(readonly=True) as store:
-            rows = [_checkpoint_summary(store, c) for c in store.checkpoints.list()]
+            rows = [_checkpoint_summary(store, c) for c in store.checkpoints.all()]
     if as_json:
         emit_json(rows)
         return
@@ -211,7 +212,7 @@ def checkpoints_list(app: App, as_json: bool) -> None:
 @pass_app
 @handle_errors
 def checkpoints_show(app: App, checkpoint_id: int, as_json: bool) -> None:
-    """One checkpoint: its training record, loss curve, evaluations and indexes."""
+    """Show checkpoint CHECKPOINT_ID: its training record, loss curve, evaluations and indexes."""
     with app.store(readonly=True) as store:
         ckpt = store.checkpoints.get(checkpoint_id)
         out = {
@@ -230,7 +231,7 @@ def checkpoints_show(app: App, checkpoint_id: int, as_json: bool) -> None:
     click.echo(f"checkpoint {out['id']} (parent {out['parent_id'] or '-'}; lineage "
                f"{' -> '.join(map(str, out['lineage']))}), created {out['created_at']}")
     click.echo(f"  model {out['model']}, saved in {app.home.root / str(out['path'])}")
-    click.echo(f"  trained on {', '.join(out['repos']) or '-'}: {out['examples']} examples, {out['steps']} steps "
+    click.echo(f"  trained on {', '.join(map(str, out['repos'])) or '-'}: {out['examples']} examples, {out['steps']} steps "
                f"in {out['seconds']} s")
     curve = out["training_steps"]
     if curve:

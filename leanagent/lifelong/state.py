@@ -49,7 +49,7 @@ def find_run(store: Store, name: str | None = None) -> Run:
     """The named run, or the most recently updated one."""
     run = store.runs.get(name) if name is not None else store.runs.latest()
     if run is None:
-        known = [r.name for r in store.runs.list()]
+        known = [r.name for r in store.runs.all()]
         what = f"no run named '{name}'" if name else "no lifelong run yet"
         raise RunError(f"{what} (runs: {', '.join(known) or 'none'}): start one with `leanagent run`")
     return run

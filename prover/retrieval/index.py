@@ -96,20 +96,20 @@ def _new_faiss(kind: str, dim: int, vectors: Float32Array) -> Any:
     if kind == "flat":
         return faiss.IndexFlatIP(dim)
     if kind == "hnsw":
-        idx = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        idx.hnsw.efSearch = 128
-        return idx
+        hnsw = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efSearch = 128
+        return hnsw
     if kind == "ivf":
         # ~4·sqrt(N) lists, but never fewer than 39 training points per list (FAISS's
         # own rule; below it the centroids are poor and recall drops).
         nlist = max(1, min(4096, int(4 * np.sqrt(max(len(vectors), 1))), len(vectors) // 39))
         quantizer = faiss.IndexFlatIP(dim)
-        idx = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
         if len(vectors) < nlist:
             raise RetrievalError(f"an IVF index needs at least {nlist} premises; use --index-kind flat")
-        idx.train(vectors)
-        idx.nprobe = min(nlist, 32)
-        return idx
+        ivf.train(vectors)
+        ivf.nprobe = min(nlist, 32)
+        return ivf
     raise RetrievalError(f"unknown index kind '{kind}': use flat, ivf or hnsw")
 
 

@@ -87,6 +87,7 @@ class Encoder:
 
         source = resolve_model_path(name_or_path)
         local = Path(source).is_dir()
+        module: Any  # a transformers PreTrainedModel (its from_pretrained is loosely typed)
         try:
             config = AutoConfig.from_pretrained(source, local_files_only=True)
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
@@ -117,7 +118,8 @@ class Encoder:
 
     @property
     def device(self) -> torch.device:
-        return next(self.module.parameters()).device
+        device: torch.device = next(self.module.parameters()).device
+        return device
 
     @property
     def dim(self) -> int:

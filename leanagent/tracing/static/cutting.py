@@ -109,7 +109,6 @@ class CommandCutter:
                 doc_i += 1
             m = NONSPACE.search(bl, ls, le)
             first = m.start() if m else None
-            col0 = (first - ls) if first is not None else None
             # a docstring at the command column starts the next command's prefix
             if doc_i < len(docs) and docs[doc_i] < le and (first is None or docs[doc_i] < first):
                 d = docs[doc_i]
@@ -117,6 +116,7 @@ class CommandCutter:
                 if depth == 0 and at_column and not self.continues(bl, prev_end_code, d):
                     starts.append(d)
             if first is not None:
+                col0 = first - ls
                 is_start = False
                 if col0 == 0 or (mutual_col is not None and col0 <= mutual_col):
                     w = TOKEN.match(bl, first)
@@ -132,9 +132,9 @@ class CommandCutter:
                         else:
                             is_start = True
                             depth = 0
-                    elif word == "deriving":
-                        is_start = bl.startswith("instance", NONSPACE.search(bl, w.end(), limit).start()) if \
-                            NONSPACE.search(bl, w.end(), limit) else False
+                    elif word == "deriving" and w is not None:
+                        after = NONSPACE.search(bl, w.end(), limit)
+                        is_start = after is not None and bl.startswith("instance", after.start())
                     elif w and w.lastgroup == "id" and word not in OTHER_COMMANDS and col0 == 0:
                         is_start = depth == 0 and not self.continues(bl, prev_end_code, first)
                     if is_start and starts and starts[-1] >= ls:

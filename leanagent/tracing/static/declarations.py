@@ -26,6 +26,7 @@ from database.lean_text import (
     split_name,
     strip_guillemets,
 )
+from database.records import ProofStyle
 
 from .binders import BinderScanner
 from .cutting import OTHER_COMMANDS, SCOPE_KEYWORDS, CommandCutter
@@ -158,7 +159,8 @@ class FileParser:
             return None
         if tok is not None and tok.lastgroup == "id":
             nm = NONSPACE.search(bl, tok.end(), b)
-            if nm and IDENT.match(bl, nm.start()) and IDENT.match(bl, nm.start()).group() not in KEYWORDS:
+            next_ident = IDENT.match(bl, nm.start()) if nm else None
+            if next_ident is not None and next_ident.group() not in KEYWORDS:
                 self._declaration(word, a, kpos, b, mods, pending, len(word))
                 return None
             self.diagnostics.append((line, f"unrecognized command '{word}' skipped"))
@@ -271,8 +273,9 @@ class FileParser:
         if end <= kpos:
             return
         p = kpos + kwlen
-        if kind == "class" and re.match(r"\s+inductive\b", bl[p:b]):
-            p = re.match(r"\s+inductive", bl[p:b]).end() + p
+        class_inductive = re.match(r"\s+inductive\b", bl[p:b]) if kind == "class" else None
+        if class_inductive is not None:
+            p += class_inductive.end()
         name = None
         name_start = name_end = None
         nm = NONSPACE.search(bl, p, end)
@@ -368,7 +371,8 @@ class FileParser:
                             if r.split(".", 1)[0] not in d.bound]
         self.decls.append(d)
 
-    def _simple_decl(self, kind, a, kpos, end, mods, pending, name, ns_, ne_) -> None:
+    def _simple_decl(self, kind: str, a: int, kpos: int, end: int, mods: list[str], pending: _Scope | None,
+                     name: str, ns_: int, ne_: int) -> None:
         ns = self.state.namespace
         stripped = strip_guillemets(name)
         full = stripped[len("_root_."):] if stripped.startswith("_root_.") else ".".join((*ns, stripped))
@@ -379,7 +383,7 @@ class FileParser:
                                namespace=ns, opens=self.state.opens(), locals_in_scope=frozenset(),
                                start_offset=kpos))
 
-    def _body_start(self, p: int, end: int, kind: str) -> tuple[int | None, str]:
+    def _body_start(self, p: int, end: int, kind: str) -> tuple[int | None, ProofStyle]:
         """Offset of the body (`:=`, first equation `|`, or `where`) and the proof style."""
         bl = self.src.blanked
         depth = 0
@@ -473,14 +477,14 @@ class FileParser:
         for ln_start in self.src.line_starts[bisect.bisect_right(self.src.line_starts, first.start()) - 1 :]:
             if ln_start >= end:
                 break
-            m = NONSPACE.search(bl, ln_start, min(self.src.line_end(ln_start), end))
-            if not m or m.start() < first.start():
+            field_m = NONSPACE.search(bl, ln_start, min(self.src.line_end(ln_start), end))
+            if not field_m or field_m.start() < first.start():
                 continue
-            if self.src.col(m.start()) != fcol:
+            if self.src.col(field_m.start()) != fcol:
                 continue
-            seg_end = min(self.src.line_end(m.start()), end)
+            seg_end = min(self.src.line_end(field_m.start()), end)
             fm = re.compile(rf"[({{]?\s*((?:{IDENT.pattern}\s+)*{IDENT.pattern})\s*(?::(?!=)|[(\[{{⦃])").match(
-                bl, m.start(), seg_end)
+                bl, field_m.start(), seg_end)
             if fm:
                 for im in IDENT.finditer(bl, fm.start(1), fm.end(1)):
                     if im.group() not in KEYWORDS:

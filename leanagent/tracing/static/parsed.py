@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from database.records import ProofStyle
+
 Pos = tuple[int, int]
 
 
@@ -68,7 +70,7 @@ class Decl:
     locals_in_scope: frozenset[str]
     is_theorem: bool = False
     statement: str | None = None
-    proof_style: str | None = None
+    proof_style: ProofStyle | None = None
     steps: list[Step] = field(default_factory=list)
     sorries: list[tuple[int, int, str]] = field(default_factory=list)  # line, col, context
     # identifiers of the proof/body that may refer to declarations: (name, offset)

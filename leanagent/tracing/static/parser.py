@@ -42,14 +42,14 @@ def parse_bytes(data: bytes, path: str) -> ParsedFile:
     import hashlib
 
     digest = hashlib.sha256(data).hexdigest()
+    bad: UnicodeDecodeError | None = None
     try:
         text = data.decode("utf-8")
-        bad = False
     except UnicodeDecodeError as exc:
         text = data.decode("utf-8", errors="replace")
         bad = exc
     pf = parse_text(text, path, digest)
-    if bad:
+    if bad is not None:
         line = data[: bad.start].count(b"\n") + 1
         pf.diagnostics.insert(0, (line, "invalid UTF-8 (decoded with replacement characters)"))
     return pf

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from database.lean_text import split_name
+from database.records import ProofStyle
 
 from .parsed import Decl, OpenDirective, ParsedFile
 
@@ -60,7 +61,7 @@ class TheoremRow(NamedTuple):
     start: Pos  # keyword position
     end: Pos
     statement: str | None
-    proof_style: str | None
+    proof_style: ProofStyle | None
     steps: tuple[StepRow, ...]
     sorries: tuple[tuple[int, int, str], ...]
     #: Referenced names split into parts, `@` dropped, names bound in the declaration
