@@ -1,4 +1,4 @@
-"""Retriever speed, measured side by side in one run (issue 4, "Speed").
+"""Retriever speed, measured side by side in one run.
 
 (a) encoding throughput of `Encoder.encode` (length-sorted batches, bf16 autocast) vs a
     plain fp32 Hugging Face loop over the same premises; embeddings must keep cosine

@@ -1,4 +1,5 @@
-"""Theorem difficulty and easy / medium / hard buckets (LeanAgent §6, with its flaws fixed).
+"""Theorem difficulty and easy / medium / hard buckets (LeanAgent's, with its flaws fixed:
+docs/method.md, "Curriculum").
 
 Difficulty is ``e^S`` with ``S`` the number of proof steps stored for the theorem
 (LeanDojo traced steps, or the static indexer's count). Since ``exp`` is monotone the

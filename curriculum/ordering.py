@@ -3,7 +3,7 @@
 * ``easy-count``: most easy theorems first (LeanAgent); ties by order added.
 * ``given``: the order the repositories were added to the knowledge base.
 * ``size``: most own theorems first -- what LeanAgent's easy-count effectively was,
-  because its counts were dominated by Mathlib theorems (reference §6.4).
+  because its counts were dominated by Mathlib theorems (docs/method.md, "Curriculum").
 * ``random``: a seeded shuffle.
 * ``progress``: a teacher (in the spirit of Matiisen et al.'s teacher-student
   curriculum) that picks the repository whose validation R@10 has risen most while

@@ -1,6 +1,6 @@
 """Lifelong-learning metrics over an accuracy matrix.
 
-Notation (0-based here; the reference text is 1-based):
+Notation (0-based here; the papers are 1-based):
 
 * ``R[i][j]``: test R@10 on task (repository) ``j`` after training on task ``i``, for
   ``j <= i``; row ``i`` has ``i + 1`` numbers (a lower-triangular matrix).
@@ -11,8 +11,8 @@ Notation (0-based here; the reference text is 1-based):
   R@10 on task ``i``; both only for Forward Transfer.
 
 Every function is pure. Textbook definitions carry the plain name; LeanAgent's
-non-standard implementations (``statistical_analysis.py``, see
-shared/reference/leanagent.md §11.2) carry a ``_leanagent`` suffix so that a number
+non-standard implementations (``statistical_analysis.py`` in LeanAgent's repository
+history; docs/method.md, "Lifelong-learning metrics") carry a ``_leanagent`` suffix so that a number
 is never reported under a name it does not deserve. Where LeanAgent computed a metric
 on the averaged curve ``A`` (windowed forgetting and plasticity), the LeanAgent variant
 takes ``A`` directly, so that its published numbers can be reproduced from its

@@ -6,10 +6,10 @@
   ``state_before`` and step-level links) or the theorem statement (static data:
   theorem-level links, ``step_id`` NULL). Its positives are the premises its links
   resolved to; queries without any are skipped (as LeanAgent does).
-* **Accessibility** (ReProver's rule, kept by LeanAgent: Yang et al., LeanDojo, NeurIPS
-  2023, §5): a premise is accessible from position ``pos`` of file F if it is in F and
-  ends at or before ``pos``, or lies in a file F imports transitively. Imports are
-  paths, resolved within the repository's files.
+* **Accessibility** (ReProver's rule, kept by LeanAgent; docs/method.md, "Retrieval"):
+  a premise is accessible from position ``pos`` of file F if it is in F and ends at or
+  before ``pos``, or lies in a file F imports transitively. Imports are paths, resolved
+  within the repository's files.
 * **Splits** are per repository over its OWN theorems that have queries (so that a small
   repository still gets non-empty val and test sets), stored in ``split_assignments``
   under `SPLIT_SCHEME`.

@@ -1,8 +1,7 @@
 """Evaluation: R@1, R@10 and MRR per repository and split, for the dense retriever and
 the baselines, all ranking only premises accessible to the query's theorem.
 
-Metrics as LeanAgent computes them (``retrieval/model.py`` of lean-dojo/ReProver, kept by
-lean-dojo/LeanAgent): per query with at least one
+Metrics as LeanAgent computes them (docs/method.md, "Retrieval"): per query with at least one
 positive, R@k = |positives in top k| / |positives| (x100, averaged over queries; "R@1"
 with 3 positives and a hit is 33.3), MRR = 1 / rank of the first positive within the
 top ``num_retrieved`` (0 if none), as a fraction.
