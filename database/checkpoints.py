@@ -15,6 +15,7 @@ kept here, one row per encoder.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -40,15 +41,7 @@ class Checkpoint:
     created_at: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "parent_id": self.parent_id,
-            "path": self.path,
-            "model_name": self.model_name,
-            "data_fingerprint": self.data_fingerprint,
-            "config": self.config,
-            "created_at": self.created_at,
-        }
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,8 +57,7 @@ class TrainingStep:
     examples: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"step": self.step, "loss": self.loss, "lr": self.lr, "seconds": self.seconds,
-                "examples": self.examples}
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,15 +76,7 @@ class FusionWeights:
     tuned_on: tuple[str, ...] = field(default=())
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "w_bm25": self.w_bm25,
-            "w_loc": self.w_loc,
-            "val_r10": self.val_r10,
-            "val_r10_dense": self.val_r10_dense,
-            "val_r10_gain": self.val_r10_gain,
-            "val_queries": self.val_queries,
-            "tuned_on": list(self.tuned_on),
-        }
+        return {**dataclasses.asdict(self), "tuned_on": list(self.tuned_on)}
 
 
 _COLUMNS = "id, parent_id, path, model_name, data_fingerprint, config, created_at"

@@ -15,6 +15,7 @@ evaluation never duplicates a row (the accuracy matrix relies on that).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -66,21 +67,7 @@ class Evaluation:
         return {"r1": self.r1, "r10": self.r10, "mrr": self.mrr, "num_queries": self.num_queries}
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "checkpoint_id": self.checkpoint_id,
-            "method": self.method,
-            "repo_id": self.repo_id,
-            "scheme": self.scheme,
-            "split": self.split,
-            "r1": self.r1,
-            "r10": self.r10,
-            "mrr": self.mrr,
-            "num_queries": self.num_queries,
-            "run_id": self.run_id,
-            "details": self.details,
-            "created_at": self.created_at,
-        }
+        return dataclasses.asdict(self)
 
 
 _COLUMNS = ("id, checkpoint_id, method, repo_id, scheme, split, r1, r10, mrr, num_queries, run_id, details, "

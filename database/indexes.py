@@ -10,6 +10,7 @@ owns the files; this module owns the rows.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -35,9 +36,7 @@ class IndexRecord:
     created_at: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "checkpoint_id": self.checkpoint_id, "encoder": self.encoder, "path": self.path,
-                "kind": self.kind, "dim": self.dim, "num_vectors": self.num_vectors,
-                "corpus_fingerprint": self.corpus_fingerprint, "created_at": self.created_at}
+        return dataclasses.asdict(self)
 
 
 _COLUMNS = "id, checkpoint_id, encoder, path, kind, dim, num_vectors, corpus_fingerprint, created_at"

@@ -10,6 +10,7 @@ result or none of it (see `leanagent.lifelong`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,8 +34,7 @@ class Run:
     updated_at: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "config": self.config, "status": self.status,
-                "created_at": self.created_at, "updated_at": self.updated_at}
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,8 +54,7 @@ class Stage:
         return self.status in ("done", "skipped")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"position": self.position, "repo_id": self.repo_id, "stage": self.stage, "status": self.status,
-                "info": self.info, "started_at": self.started_at, "finished_at": self.finished_at}
+        return dataclasses.asdict(self)
 
 
 def _run(row: Sequence[Any]) -> Run:
