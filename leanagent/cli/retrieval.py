@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from database.store import Store
-
 from . import App, emit_json, handle_errors, info, main, pass_app
 from .options import ConfigOptions, config_options, json_option, repos_option
+
+if TYPE_CHECKING:
+    from database.store import Store
 
 _METHODS = ("dense", "fused", "untrained", "bm25", "locality")
 
