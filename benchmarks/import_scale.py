@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests"))  # the shared factories (tests/factories.py)
 sys.path.insert(0, str(HERE.parent))
 
 TARGET_RATE = 100_000 / 60.0
@@ -56,7 +56,7 @@ def main() -> None:
     scale = 10 if args.quick else 1
     theorems, premises, files = 100_000 // scale, 160_000 // scale, 5_000 // scale
 
-    from synthetic import generate_export
+    from factories import generate_export
 
     work = Path(tempfile.mkdtemp(prefix="leanagent-bench-"))
     try:

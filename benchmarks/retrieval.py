@@ -1,4 +1,4 @@
-"""Retriever speed, measured side by side in one run (issue 4, "Speed").
+"""Retriever speed, measured side by side in one run.
 
 (a) encoding throughput of `Encoder.encode` (length-sorted batches, bf16 autocast) vs a
     plain fp32 Hugging Face loop over the same premises; embeddings must keep cosine
@@ -119,7 +119,7 @@ def bench_training(steps: int, batch_size: int, max_length: int) -> dict:
     from prover.retrieval.train import NegativeSampler, build_train_data
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-    from test_retrieval_fixture import make_repo
+    from factories import make_repo
 
     with tempfile.TemporaryDirectory() as tmp:
         home = Home(Path(tmp)).ensure()

@@ -1,4 +1,5 @@
-"""Theorem difficulty and easy / medium / hard buckets (LeanAgent §6, with its flaws fixed).
+"""Theorem difficulty and easy / medium / hard buckets (LeanAgent's, with its flaws fixed:
+docs/method.md, "Curriculum").
 
 Difficulty is ``e^S`` with ``S`` the number of proof steps stored for the theorem
 (LeanDojo traced steps, or the static indexer's count). Since ``exp`` is monotone the
@@ -20,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from database.errors import ConfigError
 from database.store import Repository, Store
@@ -99,7 +100,7 @@ class RepoDifficulty:
     #: The undefined-difficulty theorems moved into buckets when redistributing.
     redistributed: int = 0
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "repo_id": self.repo_id,
             "name": self.name,
@@ -138,7 +139,7 @@ def repository_difficulties(
             if config.basis == "global"
             else percentile_thresholds(_defined_steps(rs), config.percentiles)
         )
-        counts = dict.fromkeys(BUCKETS, 0)
+        counts: dict[str, int] = dict.fromkeys(BUCKETS, 0)
         for steps, status in rs:
             counts[classify(steps, status, thresholds)] += 1
         moved = 0

@@ -3,7 +3,7 @@
 * ``easy-count``: most easy theorems first (LeanAgent); ties by order added.
 * ``given``: the order the repositories were added to the knowledge base.
 * ``size``: most own theorems first -- what LeanAgent's easy-count effectively was,
-  because its counts were dominated by Mathlib theorems (reference §6.4).
+  because its counts were dominated by Mathlib theorems (docs/method.md, "Curriculum").
 * ``random``: a seeded shuffle.
 * ``progress``: a teacher (in the spirit of Matiisen et al.'s teacher-student
   curriculum) that picks the repository whose validation R@10 has risen most while
@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from database.errors import ConfigError
 from database.store import Repository, Store
@@ -35,9 +35,9 @@ class Placement:
     name: str
     position: int  # 0-based among the repositories ordered in this call
     reason: str
-    key: dict = field(default_factory=dict)
+    key: dict[str, Any] = field(default_factory=dict)
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "repo_id": self.repo_id,
             "name": self.name,
@@ -60,24 +60,18 @@ def progress_history(
     skipped, so a list can be shorter than the lineage."""
     out: dict[int, list[float]] = {rid: [] for rid in repo_ids}
     for ckpt in checkpoint_ids:
-        if ckpt is None:
-            sql = ("SELECT repo_id, r10 FROM evaluations WHERE split = 'val' AND method = 'untrained' "
-                   "AND checkpoint_id IS NULL AND r10 IS NOT NULL ORDER BY id")
-            params: tuple = ()
-        else:
-            sql = ("SELECT repo_id, r10 FROM evaluations WHERE split = 'val' AND method = 'dense' "
-                   "AND checkpoint_id = ? AND r10 IS NOT NULL ORDER BY id")
-            params = (ckpt,)
+        method = "untrained" if ckpt is None else "dense"
         latest: dict[int, float] = {}
-        for rid, r10 in store.conn.execute(sql, params):
-            latest[rid] = float(r10)  # the last row wins if a method wrote several
+        for ev in store.evaluations.find(checkpoint_id=ckpt, method=method, split="val"):
+            if ev.r10 is not None:
+                latest[ev.repo_id] = float(ev.r10)  # the last row wins if a method wrote several
         for rid in repo_ids:
             if rid in latest:
                 out[rid].append(latest[rid])
     return out
 
 
-def _place(items: list[tuple[RepoDifficulty, str, dict]]) -> list[Placement]:
+def _place(items: list[tuple[RepoDifficulty, str, dict[str, Any]]]) -> list[Placement]:
     return [
         Placement(repo_id=d.repo_id, name=d.name, position=i, reason=reason, key=key)
         for i, (d, reason, key) in enumerate(items)
@@ -148,14 +142,17 @@ def learning_progress(scores: Sequence[float]) -> float | None:
 
 
 def _progress(diffs: list[RepoDifficulty], added: dict[int, int], history: ProgressHistory) -> list[Placement]:
-    measured = []
-    unmeasured = []
+    measured: list[tuple[RepoDifficulty, float]] = []
+    unmeasured: list[RepoDifficulty] = []
     for d in diffs:
         lp = learning_progress(history.get(d.repo_id, ()))
-        (unmeasured if lp is None else measured).append((d, lp))
+        if lp is None:
+            unmeasured.append(d)
+        else:
+            measured.append((d, lp))
     measured.sort(key=lambda x: (-x[1], added[x[0].repo_id]))
-    unmeasured.sort(key=lambda x: (-x[0].counts["easy"], added[x[0].repo_id]))
-    items = []
+    unmeasured.sort(key=lambda d: (-d.counts["easy"], added[d.repo_id]))
+    items: list[tuple[RepoDifficulty, str, dict[str, Any]]] = []
     for d, lp in measured:
         scores = list(history[d.repo_id])
         items.append(
@@ -166,7 +163,7 @@ def _progress(diffs: list[RepoDifficulty], added: dict[int, int], history: Progr
                 {"progress": lp, "measurements": len(scores)},
             )
         )
-    for d, _ in unmeasured:
+    for d in unmeasured:
         n = len(history.get(d.repo_id, ()))
         items.append(
             (

@@ -1,9 +1,36 @@
-"""The exception hierarchy of leanagent.
+"""Every exception leanagent raises on purpose, in one tree.
 
 It lives in the bottom layer so that every package (database, curriculum, prover,
-leanagent) can raise and catch the same types without importing upward. The CLI maps
-every ``LeanAgentError`` to exit status 1 and prints its message, so messages must say
-what happened *and* how to fix it.
+leanagent) raises and catches the same types without importing upward. The CLI maps
+every `LeanAgentError` to exit status 1 and prints its message, so a message says what
+happened *and* how to fix it (the flag, command or file to change).
+
+Other modules re-export the classes of their area, so that callers can import an error
+from where they meet it (``prover.retrieval.errors``, ``prover.lean.interface``,
+``leanagent.lifelong``, ``leanagent.metrics``); those are the same class objects::
+
+    LeanAgentError                  base class of everything below
+    ├── ConfigError                 a flag, environment variable or config field is invalid
+    ├── DatabaseError               the database cannot be opened, migrated or written
+    │   └── SchemaTooNew            written by a newer leanagent
+    ├── RepositoryNotFound          a repository reference matches nothing
+    ├── AmbiguousRepository         ... or several repositories
+    ├── AlreadyImported             the same repository at the same commit is stored (exit 0)
+    ├── InputError                  malformed input data (names file, record, field)
+    ├── SourceError                 a directory, git URL or export cannot be read or fetched
+    │   └── UnsafeSourceError       a value that could inject options or commands into git
+    ├── ExportError                 a dataset cannot be written
+    ├── RetrievalError              the premise retriever cannot do what was asked
+    │   ├── ModelNotFound           an encoder cannot be loaded without the network
+    │   ├── CheckpointNotFound      a checkpoint id or its directory is missing
+    │   ├── NoTrainingData          no (query, premise) pairs to train on
+    │   └── IndexMismatch           a FAISS index does not match its manifest row
+    ├── LeanEnvError                Lean cannot be used as asked
+    │   ├── ToolchainMissing        no usable Lean toolchain
+    │   └── TheoremOpenError        a theorem's environment could not be started
+    ├── RunError                    a lifelong run cannot start or continue
+    │   └── RunConfigMismatch       a run of that name exists with another configuration
+    └── MetricsError                an accuracy matrix or V sequence has the wrong shape
 """
 
 from __future__ import annotations
@@ -14,7 +41,7 @@ class LeanAgentError(Exception):
 
 
 class ConfigError(LeanAgentError):
-    """A setting (flag, environment variable, config file) is missing or invalid."""
+    """A setting (flag, environment variable, config field) is missing or invalid."""
 
 
 class DatabaseError(LeanAgentError):
@@ -80,3 +107,72 @@ class SourceError(LeanAgentError):
 
 class UnsafeSourceError(SourceError):
     """A source string could inject options or commands into git."""
+
+
+class ExportError(LeanAgentError):
+    """A LeanDojo-format dataset cannot be written (nothing to export, the destination
+    exists, the stored data is inconsistent)."""
+
+
+# -- the retriever ------------------------------------------------------------------------
+
+
+class RetrievalError(LeanAgentError):
+    """Base class of retriever errors."""
+
+
+class ModelNotFound(RetrievalError):
+    """An encoder name or path cannot be loaded without the network."""
+
+
+class CheckpointNotFound(RetrievalError):
+    """A checkpoint id is not in the database or its directory is missing."""
+
+
+class NoTrainingData(RetrievalError):
+    """The requested repositories have no (query, premise) pairs in their train split."""
+
+
+class IndexMismatch(RetrievalError):
+    """A stored FAISS index does not match its manifest row or the checkpoint."""
+
+
+# -- Lean backends (see prover.lean.interface) ----------------------------------------------
+
+
+class LeanEnvError(LeanAgentError):
+    """Lean cannot be used as asked (base class of the backend errors)."""
+
+
+class ToolchainMissing(LeanEnvError):
+    """No usable Lean toolchain (``lake``/``lean``/the REPL binary) was found.
+
+    Raised before any work starts; the message says exactly what to install.
+    """
+
+
+class TheoremOpenError(LeanEnvError):
+    """A theorem's environment could not be started (its file does not elaborate, the
+    statement cannot be found, the process died while starting...).
+
+    Search records such a theorem as a failure with `reason` (never drops it from the
+    denominator of Pass@1, as ReProver does)."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+# -- the lifelong loop and its metrics --------------------------------------------------------
+
+
+class RunError(LeanAgentError):
+    """A lifelong run cannot start or continue."""
+
+
+class RunConfigMismatch(RunError):
+    """A run with this name exists with a different configuration."""
+
+
+class MetricsError(LeanAgentError):
+    """The accuracy matrix or the V sequence has the wrong shape."""

@@ -20,18 +20,17 @@ from typing import Any
 
 import orjson
 
-from .errors import LeanAgentError
+from .errors import ExportError
 from .splits import SplitConfig, split_novel_premises, split_random
 from .store import Repository, Store
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ExportConfig:
-    seed: int = 3407
-    val_fraction: float = 0.02
-    test_fraction: float = 0.02
-    own_only: bool = False
-    overwrite: bool = False
+    #: Both LeanDojo schemes (``random``, ``novel_premises``) are split with these.
+    splits: SplitConfig = field(default_factory=SplitConfig)
+    own_only: bool = False  # leave out dependency theorems (LeanDojo includes them)
+    overwrite: bool = False  # replace DEST if it exists
 
 
 @dataclass
@@ -51,10 +50,10 @@ class ExportResult:
 
 def export_dataset(store: Store, repos: list[Repository], dest: Path, config: ExportConfig) -> ExportResult:
     if not repos:
-        raise LeanAgentError("nothing to export: the database has no repositories (add one with `leanagent add`)")
+        raise ExportError("nothing to export: the database has no repositories (add one with `leanagent add`)")
     dest = Path(dest)
     if dest.exists() and not config.overwrite:
-        raise LeanAgentError(f"{dest} exists: choose another directory or pass --force to replace it")
+        raise ExportError(f"{dest} exists: choose another directory or pass --force to replace it")
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
@@ -96,7 +95,7 @@ def _write(store: Store, repos: list[Repository], out: Path, config: ExportConfi
     try:
         order = list(sorter.static_order())
     except graphlib.CycleError as exc:
-        raise LeanAgentError(f"import cycle between files {exc.args[1]}: the stored imports are inconsistent") from exc
+        raise ExportError(f"import cycle between files {exc.args[1]}: the stored imports are inconsistent") from exc
 
     with (out / "corpus.jsonl").open("wb") as corpus, (out / "traced_files.jsonl").open("wb") as traced:
         for path in order:
@@ -117,7 +116,7 @@ def _write(store: Store, repos: list[Repository], out: Path, config: ExportConfi
     # -- theorems: keys first (small), then each record serialised once and streamed
     #    into its split file of both schemes
     keys: list[tuple[str, str, int, int, int]] = []  # (path, name, line, col, theorem id)
-    premises_used: dict[tuple, list[str]] = {}
+    premises_used: dict[tuple[str, str, int, int, int], list[str]] = {}
     for path in sorted(files):
         file_id = files[path][0]
         used: dict[int, list[str]] = {}
@@ -134,7 +133,7 @@ def _write(store: Store, repos: list[Repository], out: Path, config: ExportConfi
             key = (path, name, sl, sc, tid)
             keys.append(key)
             premises_used[key] = used.get(tid, [])
-    split_config = SplitConfig(config.seed, config.val_fraction, config.test_fraction)
+    split_config = config.splits
     schemes = {
         "random": split_random(keys, split_config),
         "novel_premises": split_novel_premises(keys, premises_used, split_config),
@@ -174,9 +173,9 @@ def _write(store: Store, repos: list[Repository], out: Path, config: ExportConfi
             }
             for r in repos
         ],
-        "seed": config.seed,
-        "val_fraction": config.val_fraction,
-        "test_fraction": config.test_fraction,
+        "seed": split_config.seed,
+        "val_fraction": split_config.val_fraction,
+        "test_fraction": split_config.test_fraction,
         "own_only": config.own_only,
         "total_theorems": result.theorems,
         "num_premises": result.premises,
@@ -214,7 +213,7 @@ def _theorem_json(conn: Any, tid: int, repo_of: dict[int, Repository], result: E
         (tid,),
     ).fetchone()
     repo = repo_of[file_id]
-    links: dict[int, list[dict]] = {}
+    links: dict[int, list[dict[str, Any]]] = {}
     for step_id, fn, dp, dl, dc, del_, dec in conn.execute(
         "SELECT step_id, full_name, def_path, def_line, def_col, def_end_line, def_end_col FROM premise_links "
         "WHERE theorem_id = ? AND step_id IS NOT NULL ORDER BY step_id, idx",

@@ -29,12 +29,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .clock import utcnow
 from .errors import AlreadyImported, InputError
 from .records import (
     DeclarationSorries,
     Diagnostic,
     FileRecord,
     LinkRecord,
+    Pos,
     RepoInfo,
     TheoremRecord,
     is_dependency_path,
@@ -94,11 +96,11 @@ class Ingest:
         self._files: dict[str, _FileState] = {}
         self._theorem_ids: dict[tuple[str, str, int, int], int | None] = {}
         nxt = self.conn.execute
-        self._next = {
-            t: (nxt(f"SELECT COALESCE(MAX(id), 0) FROM {t}").fetchone()[0] + 1)
+        self._next: dict[str, int] = {
+            t: int(nxt(f"SELECT COALESCE(MAX(id), 0) FROM {t}").fetchone()[0]) + 1
             for t in ("files", "premises", "theorems", "tactic_steps", "premise_links", "sorries")
         }
-        self._buf: dict[str, list[tuple]] = {k: [] for k in _INSERT_SQL}
+        self._buf: dict[str, list[tuple[Any, ...]]] = {k: [] for k in _INSERT_SQL}
         self._buffered = 0
 
     # -- ids and buffers ---------------------------------------------------------------
@@ -108,7 +110,7 @@ class Ingest:
         self._next[table] = i + 1
         return i
 
-    def _add(self, table: str, row: tuple) -> None:
+    def _add(self, table: str, row: tuple[Any, ...]) -> None:
         self._buf[table].append(row)
         self._buffered += 1
         if self._buffered >= _FLUSH_ROWS:
@@ -134,11 +136,12 @@ class Ingest:
                 (rec.path, rec.content_hash),
             ).fetchone()
             if row is not None:
-                self._files[rec.path] = _FileState(row[0], reused=True, is_dependency=True)
-                self._add("repo_files", (self.repo_id, row[0], 1))
+                shared_id = int(row[0])
+                self._files[rec.path] = _FileState(shared_id, reused=True, is_dependency=True)
+                self._add("repo_files", (self.repo_id, shared_id, 1))
                 self.summary.shared_files_reused += 1
                 self.summary.files += 1
-                return row[0]
+                return shared_id
         file_id = self._id("files")
         self._add(
             "files",
@@ -154,14 +157,14 @@ class Ingest:
             ),
         )
         self._add("repo_files", (self.repo_id, file_id, int(dep)))
-        entries = []
+        entries: list[tuple[Pos, Pos, str, int]] = []
         for p in rec.premises:
             pid = self._id("premises")
             self._add(
                 "premises",
                 (pid, file_id, p.full_name, p.code, p.kind, p.start[0], p.start[1], p.end[0], p.end[1]),
             )
-            entries.append((tuple(p.start), tuple(p.end), p.full_name, pid))
+            entries.append(((p.start[0], p.start[1]), (p.end[0], p.end[1]), p.full_name, pid))
         entries.sort()
         self._files[rec.path] = _FileState(
             file_id, reused=False, is_dependency=dep, starts=[e[0] for e in entries], entries=entries
@@ -197,7 +200,9 @@ class Ingest:
                 "WHERE file_id = ?",
                 (state.file_id,),
             ).fetchall()
-            entries = sorted(((r[0], r[1]), (r[2], r[3]), r[4], r[5]) for r in rows)
+            entries: list[tuple[Pos, Pos, str, int]] = sorted(
+                ((int(r[0]), int(r[1])), (int(r[2]), int(r[3])), str(r[4]), int(r[5])) for r in rows
+            )
             state.entries = entries
             state.starts = [e[0] for e in entries]
         return state
@@ -209,14 +214,15 @@ class Ingest:
         the link's own name wins, else the innermost.
         """
         state = self._premise_index(def_path)
-        if state is None or not state.entries:
+        if state is None or not state.entries or state.starts is None:
             return None
-        pos = tuple(def_pos)
-        i = bisect.bisect_right(state.starts, pos)  # type: ignore[arg-type]
+        entries = state.entries
+        pos = (def_pos[0], def_pos[1])  # LeanDojo-v2 exports give lists
+        i = bisect.bisect_right(state.starts, pos)
         best = None
         # Walk back over the few premises that start before pos; ranges rarely nest.
         for j in range(i - 1, max(-1, i - 9), -1):
-            start, end, name, pid = state.entries[j]
+            start, end, name, pid = entries[j]
             if start <= pos < end:
                 if name == full_name:
                     return pid
@@ -414,8 +420,6 @@ _INSERT_SQL: dict[str, str] = {
 @contextmanager
 def ingest(store: Store, repo: RepoInfo) -> Iterator[Ingest]:
     """One transaction that adds ``repo``; raises `AlreadyImported` if (url, commit) exists."""
-    from .store import utcnow
-
     row = store.conn.execute(
         'SELECT name FROM repositories WHERE url = ? AND "commit" = ?', (repo.url, repo.commit)
     ).fetchone()
@@ -442,6 +446,6 @@ def ingest(store: Store, repo: RepoInfo) -> Iterator[Ingest]:
         )
         # From here on this connection holds the write lock, so the ids Ingest
         # allocates from MAX(id) cannot collide with another writer's.
-        writer = Ingest(store, repo, cur.lastrowid)
+        writer = Ingest(store, repo, int(cur.lastrowid or 0))
         yield writer
         writer.flush()

@@ -1,14 +1,20 @@
-"""Lexical facts about Lean 4 source text that several layers need.
+"""Lean 4's lexical syntax, in one place: identifiers and tokens, brackets, keywords,
+comments, string/char/name literals and syntax quotations, `sorry` tokens.
 
 `blank_non_code` replaces comments, string and char literals, name literals and syntax
 quotations with spaces (newlines kept), so that offsets, lines and columns of the
 result are those of the original text and anything found in it is real code. On top of
 it, `sorry_positions` finds `sorry` *tokens* -- never inside comments, strings,
 docstrings, `#guard_msgs` expected output or `` `(tactic| sorry) `` quotations, and
-never as part of a longer identifier (`exact not_sorry_lemma` holds no sorry).
+never as part of a longer identifier (`exact not_sorry_lemma` holds no sorry). `IDENT`
+and `TOKEN` cut blanked code into identifiers (dotted, «guillemet»-quoted parts
+included), numbers and symbols; the keyword sets say which words declare, modify or
+never name a declaration.
 
 It is regex-driven (the interpreter jumps from one special character to the next)
-because the static indexer runs it over every file it indexes.
+because the static indexer runs it over every file it indexes. The rules follow Lean's
+own scanner (``src/Lean/Parser/Basic.lean`` in leanprover/lean4: ``isIdFirst``,
+``isIdRest``, ``isLetterLike``, ``idBeginEscape``).
 """
 
 from __future__ import annotations
@@ -23,6 +29,61 @@ _IDENT_EXTRA = frozenset("_'!?")
 
 def is_ident_char(c: str) -> bool:
     return c.isalnum() or c in _IDENT_EXTRA or c in "ₐₑₒₓₔₕₖₗₘₙₚₛₜᵢᵣᵤᵥⱼ"
+
+
+# -- identifiers and tokens (of blanked code) ----------------------------------------------
+
+#: One part of a dotted name: «anything» or a letter-like start (not the binders λ Π Σ)
+#: then identifier characters.
+IDENT_PART = r"(?:«[^»\n]*»|(?![λΠΣ])[^\W\d][\w'!?]*)"
+IDENT = re.compile(rf"{IDENT_PART}(?:\.{IDENT_PART})*")
+#: Identifiers (``id``), numbers (``num``) and symbols (``sym``), multi-character ones first.
+TOKEN = re.compile(
+    rf"(?P<id>{IDENT_PART}(?:\.{IDENT_PART})*)|(?P<num>\d[\w.]*)"
+    r"|(?P<sym>:=|=>|<;>|::|<\||\|>|//|[()\[\]{}⟨⟩⦃⦄|,;:@·.?←→↦∈∉=<>!^$]|\S)"
+)
+OPEN_BRACKETS = "([{⟨⦃"
+CLOSE_BRACKETS = ")]}⟩⦄"
+BRACKET = re.compile(r"[()\[\]{}⟨⟩⦃⦄]")
+#: What may follow a keyword for it to be the keyword and not the start of a longer name.
+NOT_IDENT_AFTER = r"(?![\w'!?])"
+
+#: Declaration modifiers (they precede the declaration keyword).
+MODIFIERS = frozenset(
+    {"private", "protected", "noncomputable", "partial", "nonrec", "unsafe", "public", "meta", "scoped", "local"}
+)
+#: Keywords that start a declaration.
+DECL_KEYWORDS = frozenset(
+    {
+        "theorem", "lemma", "def", "abbrev", "instance", "structure", "class", "inductive", "coinductive",
+        "axiom", "opaque", "example", "irreducible_def", "alias",
+    }
+)
+#: LeanDojo's notion of a theorem: a declaration written `theorem` or `lemma`.
+THEOREM_KEYWORDS = frozenset({"theorem", "lemma"})
+#: Words that never name a declaration a proof refers to: Lean's keywords, and tactic and
+#: term words that look like identifiers.
+KEYWORDS = frozenset(
+    {
+        "fun", "by", "at", "with", "using", "only", "then", "else", "if", "do", "let", "have", "show", "from", "in",
+        "match", "return", "this", "where", "calc", "for", "unless", "mut", "Type", "Sort", "Prop", "deriving",
+        "instance", "open", "set_option", "termination_by", "decreasing_by", "generalizing", "says", "to", "as",
+        "haveI", "letI", "suffices", "obtain", "sorry", "admit", "nomatch", "nofun", "try", "catch", "finally",
+        "extends", "structure", "class", "inductive", "theorem", "lemma", "def", "abbrev", "true", "false",
+        "_", "fun_prop", "macro", "syntax", "local", "scoped", "private", "protected", "noncomputable", "end",
+    }
+)
+
+
+def split_name(name: str) -> list[str]:
+    """The parts of a dotted name, «quoted» parts kept whole: ``A.«b.c».d`` -> A, «b.c», d."""
+    return list(re.findall(r"«[^»]*»|[^.«»]+", name))
+
+
+def strip_guillemets(name: str) -> str:
+    """``«foo».bar`` -> ``foo.bar`` where the quotes are not needed (the part is a plain word)."""
+    return ".".join(p[1:-1] if p.startswith("«") and p.endswith("»") and re.fullmatch(r"«[\w'!?]+»", p) else p
+                    for p in split_name(name))
 
 
 # Functions and macros whose string argument is interpolated in Lean 4.
@@ -203,6 +264,17 @@ def blank_non_code(text: str) -> str:
     return blank_spans(text, non_code_spans(text))
 
 
+def comment_spans(text: str) -> list[tuple[int, int]]:
+    """The sorted spans of `text` that are comments (docstrings included)."""
+    return [(a, b) for a, b in non_code_spans(text) if text.startswith(("/-", "--"), a)]
+
+
+def blank_comments(text: str) -> str:
+    """`text` with comments blanked and strings kept (e.g. a lakefile, whose URLs and
+    revisions are strings)."""
+    return blank_spans(text, comment_spans(text))
+
+
 #: A `sorry` token in blanked code: not part of a longer or dotted name, nor a name literal.
 SORRY_TOKEN = re.compile(r"(?<![\w.'!?`])sorry(?![\w'!?])")
 
@@ -240,12 +312,11 @@ def sorry_positions(text: str, base: tuple[int, int] = (1, 1)) -> list[tuple[int
 
 
 def has_sorry(text: str | None) -> bool:
-    return bool(text) and bool(sorry_offsets(text))  # type: ignore[arg-type]
+    return bool(text) and bool(sorry_offsets(text or ""))
 
 
 _DECL_KEYWORD = re.compile(
-    r"(?<![\w.])(theorem|lemma|def|abbrev|instance|structure|class|inductive|axiom|opaque|example|"
-    r"irreducible_def|alias|coinductive)(?![\w'])"
+    r"(?<![\w.])(" + "|".join(sorted(DECL_KEYWORDS, key=lambda k: (-len(k), k))) + r")(?![\w'])"
 )
 
 

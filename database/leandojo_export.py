@@ -22,20 +22,21 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ijson
 import orjson
 
 from .errors import InputError, SourceError
 from .ingest import IngestSummary
-from .lean_text import LineIndex, blank_non_code, declaration_keyword, sorry_offsets
+from .lean_text import THEOREM_KEYWORDS, LineIndex, blank_non_code, declaration_keyword, sorry_offsets
 from .records import (
     DeclarationSorries,
     Diagnostic,
     FileRecord,
     LinkRecord,
     PremiseRecord,
+    ProofStyle,
     RepoInfo,
     SorryRecord,
     StepRecord,
@@ -44,9 +45,13 @@ from .records import (
     repo_name_from_url,
 )
 
+if TYPE_CHECKING:
+    from .store import Store
+
 SPLIT_SCHEMES = ("random", "novel_premises")
 SPLITS = ("train", "val", "test")
-_THEOREM_KEYWORDS = frozenset({"theorem", "lemma"})
+#: A JSON object as parsed.
+JSON = dict[str, Any]
 
 
 # -- detection ---------------------------------------------------------------------------
@@ -119,7 +124,7 @@ class _Where:
         return InputError(message, file=self.file, record=self.record, field=field)
 
 
-def _get(obj: dict, key: str, kind: type | tuple[type, ...], where: _Where, prefix: str = "",
+def _get(obj: JSON, key: str, kind: type | tuple[type, ...], where: _Where, prefix: str = "",
          optional: bool = False) -> Any:
     if key not in obj:
         if optional:
@@ -182,7 +187,7 @@ def _stream_array(path: Path, label: str) -> Iterator[tuple[int, Any]]:
             raise InputError("expected a JSON array of theorem records", file=label)
 
 
-def _iter_jsonl(path: Path, label: str) -> Iterator[tuple[int, dict, bytes]]:
+def _iter_jsonl(path: Path, label: str) -> Iterator[tuple[int, JSON, bytes]]:
     with path.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             if not raw.strip():
@@ -199,7 +204,7 @@ def _iter_jsonl(path: Path, label: str) -> Iterator[tuple[int, dict, bytes]]:
 # -- corpus ------------------------------------------------------------------------------
 
 
-def parse_corpus_line(obj: dict, where: _Where) -> FileRecord:
+def parse_corpus_line(obj: JSON, where: _Where) -> FileRecord:
     path = _rel_path(obj.get("path"), where, "path")
     imports_raw = _get(obj, "imports", list, where)
     imports = [_rel_path(x, where, f"imports[{i}]") for i, x in enumerate(imports_raw)]
@@ -269,7 +274,7 @@ class _Source:
 _BODY_START = re.compile(r":=\s*by\b|:=|\bwhere\b|^\s*\|", re.M)
 
 
-def _proof_style(blanked: str) -> str | None:
+def _proof_style(blanked: str) -> ProofStyle | None:
     m = _BODY_START.search(blanked)
     if m is None:
         return None
@@ -331,7 +336,7 @@ def parse_theorem(obj: Any, where: _Where, source: _Source) -> tuple[TheoremReco
             )
         )
         sorries.extend(SorryRecord(None, None, "tactic") for _ in sorry_offsets(tactic))
-    proof_style = "tactic" if steps else None
+    proof_style: ProofStyle | None = "tactic" if steps else None
     sorry_checked = "tactics"
     text = source.slice(file_path, start, end) if source.root is not None else None
     if text is not None:
@@ -352,8 +357,8 @@ def parse_theorem(obj: Any, where: _Where, source: _Source) -> tuple[TheoremReco
         start=start,
         end=end,
         statement=statement,
-        kind=kind if kind in _THEOREM_KEYWORDS else "theorem",
-        proof_style=proof_style,  # type: ignore[arg-type]
+        kind=kind if kind in THEOREM_KEYWORDS else "theorem",
+        proof_style=proof_style,
         steps=steps,
         num_steps=len(steps),
         sorries=sorries,
@@ -371,7 +376,7 @@ class ExportImportConfig:
     name: str | None = None  # override the repository name
 
 
-def import_export(store: Any, root: Path, config: ExportImportConfig | None = None) -> list[IngestSummary]:
+def import_export(store: Store, root: Path, config: ExportImportConfig | None = None) -> list[IngestSummary]:
     """Import the export at `root`; one transaction for everything in it.
 
     Raises `AlreadyImported` if its (only) repository is already stored, `InputError` on
@@ -479,7 +484,7 @@ def _own_file_owners(layout: ExportLayout, repos: list[RepoInfo]) -> dict[str, s
         for index, obj in _stream_array(path, label):
             if not isinstance(obj, dict):
                 raise _Where(label, index).error("", "expected a theorem object")
-            i = by_origin.get((obj.get("url"), obj.get("commit")))
+            i = by_origin.get((str(obj.get("url")), str(obj.get("commit"))))
             fp = obj.get("file_path")
             if i is not None and isinstance(fp, str):
                 owners.setdefault(fp, set()).add(i)
@@ -507,7 +512,7 @@ def _own_file_owners(layout: ExportLayout, repos: list[RepoInfo]) -> dict[str, s
 
 
 def _import_one(
-    store: Any,
+    store: Store,
     layout: ExportLayout,
     repo: RepoInfo,
     ownership: tuple[dict[str, set[int]], int] | None,
@@ -529,7 +534,7 @@ def _import_one(
                     continue
                 w.add_file(rec, where=f"corpus.jsonl line {lineno}")
                 for p in rec.premises:
-                    if "sorry" in p.code and declaration_keyword(p.code) not in _THEOREM_KEYWORDS:
+                    if "sorry" in p.code and declaration_keyword(p.code) not in THEOREM_KEYWORDS:
                         non_theorem_premises.append((rec.path, p))
         else:
             w.add_diagnostic(Diagnostic(None, None, "no corpus.jsonl: premises unknown, links unresolved"))
@@ -537,40 +542,41 @@ def _import_one(
         if traced.is_file():
             for lineno, obj, _ in _iter_jsonl(traced, "traced_files.jsonl"):
                 where = _Where("traced_files.jsonl", f"line {lineno}")
-                p = _rel_path(obj.get("traced_file_path"), where, "traced_file_path")
-                if mine(p) and not w.has_file(p):
-                    w.add_file(FileRecord(p, [], [], f"untraced:{repo.url}@{repo.commit}"))
+                traced_path = _rel_path(obj.get("traced_file_path"), where, "traced_file_path")
+                if mine(traced_path) and not w.has_file(traced_path):
+                    w.add_file(FileRecord(traced_path, [], [], f"untraced:{repo.url}@{repo.commit}"))
         # 2. theorems, from every split file; the same theorem appears once per scheme
         origin = (repo.url, repo.commit)
-        for scheme, split, path in layout.split_files:
+        for scheme, split, split_path in layout.split_files:
             label = f"{scheme}/{split}.json"
-            for index, obj in _stream_array(path, label):
+            for index, item in _stream_array(split_path, label):
                 where = _Where(label, index)
-                rec, url, commit = parse_theorem(obj, where, source)
+                thm, url, commit = parse_theorem(item, where, source)
                 if owners is not None and (url, commit) != origin and not (
-                    is_dependency_path(rec.file_path) and mine(rec.file_path)
+                    is_dependency_path(thm.file_path) and mine(thm.file_path)
                 ):
                     continue
-                if w.has_theorem(rec.file_path, rec.full_name, rec.start):
-                    tid = w.theorem_id(rec.file_path, rec.full_name, rec.start)
+                if w.has_theorem(thm.file_path, thm.full_name, thm.start):
+                    tid = w.theorem_id(thm.file_path, thm.full_name, thm.start)
                 else:
-                    tid = w.add_theorem(rec, where=f"{label} record {index}")
+                    tid = w.add_theorem(thm, where=f"{label} record {index}")
                     if tid is None:
-                        tid = w.theorem_id(rec.file_path, rec.full_name, rec.start)
+                        tid = w.theorem_id(thm.file_path, thm.full_name, thm.start)
                 if tid is not None:
                     w.add_split(f"export/{scheme}", tid, split)
         # 3. sorries in definitions (whole declarations are in the corpus)
-        for path, p in non_theorem_premises:
-            text = source.slice(path, p.start, p.end) if source.root is not None else None
+        for file_path, premise in non_theorem_premises:
+            text = source.slice(file_path, premise.start, premise.end) if source.root is not None else None
             if text is not None:
-                index = LineIndex(text, p.start)
-                found = [SorryRecord(*index.pos(o), "body") for o in sorry_offsets(text)]
+                lines = LineIndex(text, premise.start)
+                found = [SorryRecord(*lines.pos(o), "body") for o in sorry_offsets(text)]
             else:
-                found = [SorryRecord(None, None, "body") for _ in sorry_offsets(p.code)]
+                found = [SorryRecord(None, None, "body") for _ in sorry_offsets(premise.code)]
             if found:
-                w.add_declaration_sorries(
-                    DeclarationSorries(path, p.full_name, declaration_keyword(p.code) or p.kind, p.start, found)
-                )
+                w.add_declaration_sorries(DeclarationSorries(
+                    file_path, premise.full_name, declaration_keyword(premise.code) or premise.kind, premise.start,
+                    found,
+                ))
         w.flush()
         # Official exports have no theorem_statement: the corpus holds the statement.
         store.conn.execute(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Literal
+from typing import Any, Literal
 
 Pos = tuple[int, int]
 
@@ -64,7 +64,7 @@ class RepoInfo:
     tracer: str = "unknown"  # "export", "static", "leandojo", ...
     tracer_version: str | None = None
     path: str | None = None  # local source checkout, if any
-    metadata: dict = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -118,7 +118,7 @@ class StepRecord:
     #: Source position of the step, when known (the static indexer knows it).
     start: Pos | None = None
     #: Nested structure of the step (sub-blocks), as the static indexer sees it.
-    structure: list | dict | None = None
+    structure: list[Any] | dict[str, Any] | None = None
 
 
 @dataclass

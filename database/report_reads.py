@@ -10,6 +10,8 @@ Own and dependency rows are always counted apart (``is_dependency``), as in
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -204,3 +206,30 @@ def training_steps(store: Store) -> list[tuple[int, int, float, float | None, fl
     return list(store.conn.execute(
         "SELECT checkpoint_id, step, loss, lr, seconds, examples FROM training_steps ORDER BY checkpoint_id, step"
     ))
+
+
+def dependency_theorem_count(store: Store) -> int:
+    """Dependency theorems in the database, each counted once (dependency files are shared
+    between repositories)."""
+    row = store.conn.execute(
+        "SELECT COUNT(DISTINCT t.id) FROM repo_files rf JOIN theorems t ON t.file_id = rf.file_id "
+        "WHERE rf.is_dependency = 1"
+    ).fetchone()
+    return int(row[0] or 0)
+
+
+class DataVersionWatcher:
+    """``PRAGMA data_version`` of one read-only connection, shared by request threads: it
+    changes whenever another connection commits (how the dashboard notices new data)."""
+
+    def __init__(self, db_path: str) -> None:
+        self._conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+
+    def version(self) -> str:
+        with self._lock:
+            return str(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

@@ -295,9 +295,39 @@ CREATE TABLE training_steps (
 ) WITHOUT ROWID
 """
 
+# Fusion weights per encoder (a checkpoint, or the base model at one token length),
+# previously kept in the checkpoint row's config (``"fusion"``) or, for base encoders, in
+# a ``fusion.json`` next to the index. Weights already in checkpoint rows move here; a
+# base encoder's old ``fusion.json`` is not read any more (its weights are chosen again on
+# the next evaluation with ``fused``, from the same validation data).
+_V3 = """
+CREATE TABLE fusion_weights (
+    encoder TEXT PRIMARY KEY,
+    checkpoint_id INTEGER REFERENCES checkpoints (id),
+    w_bm25 REAL NOT NULL,
+    w_loc REAL NOT NULL,
+    val_r10 REAL,
+    val_r10_dense REAL,
+    val_r10_gain REAL NOT NULL DEFAULT 0,
+    val_queries INTEGER NOT NULL DEFAULT 0,
+    tuned_on TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL
+);
+INSERT INTO fusion_weights (encoder, checkpoint_id, w_bm25, w_loc, val_r10, val_r10_dense, val_r10_gain,
+    val_queries, tuned_on, created_at)
+SELECT 'ckpt-' || id, id, json_extract(config, '$.fusion.w_bm25'), json_extract(config, '$.fusion.w_loc'),
+    json_extract(config, '$.fusion.val_r10'), json_extract(config, '$.fusion.val_r10_dense'),
+    COALESCE(json_extract(config, '$.fusion.val_r10_gain'), 0),
+    COALESCE(json_extract(config, '$.fusion.val_queries'), 0),
+    COALESCE(json_extract(config, '$.fusion.tuned_on'), '[]'), created_at
+FROM checkpoints WHERE json_extract(config, '$.fusion.w_bm25') IS NOT NULL;
+UPDATE checkpoints SET config = json_remove(config, '$.fusion') WHERE json_extract(config, '$.fusion') IS NOT NULL
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _split(_V1)),
     Migration(2, "proof attempts and training curves", _split(_V2)),
+    Migration(3, "fusion weights per encoder", _split(_V3)),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,4 +1,5 @@
-"""Deterministic train / val / test splits (LeanDojo's two schemes).
+"""Deterministic train / val / test splits (LeanDojo's two schemes), and the
+``split_assignments`` table that stores a repository's split under a scheme name.
 
 Unlike LeanDojo's generator, the result depends only on the theorems and the seed: the
 input is sorted by a stable key before shuffling with a private `random.Random(seed)`,
@@ -11,23 +12,52 @@ between processes.
   holds at least ``num_val + num_test``; the pool is shuffled, the first ``num_val`` go
   to val and the rest to test. Test theorems therefore use premises never used in
   training.
+
+`SplitConfig` is the one split configuration: the export writer uses it for both
+schemes (LeanDojo's 2% / 2% by default), the retriever for its per-repository splits.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-K = TypeVar("K", bound=Hashable)
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .store import Store
+
+SPLITS = ("train", "val", "test")
 
 
-@dataclass(frozen=True)
+class _Sortable(Hashable, Protocol):
+    def __lt__(self, other: Any, /) -> bool: ...
+
+
+K = TypeVar("K", bound=_Sortable)
+
+
+@dataclass(frozen=True, kw_only=True)
 class SplitConfig:
+    """Seed and held-out fractions of a split (val and test each get at least one theorem
+    when there are three or more, see `sizes`)."""
+
     seed: int = 3407
     val_fraction: float = 0.02
     test_fraction: float = 0.02
+
+    def __post_init__(self) -> None:
+        for name in ("val_fraction", "test_fraction"):
+            value = getattr(self, name)
+            if not 0 <= value < 1:
+                raise ConfigError(f"{name} must be in [0, 1), got {value} (--{name.replace('_', '-')})")
+        if self.val_fraction + self.test_fraction >= 1:
+            raise ConfigError(
+                f"val_fraction + test_fraction must be below 1 (got {self.val_fraction} + {self.test_fraction}): "
+                "nothing would be left to train on"
+            )
 
     def sizes(self, n: int) -> tuple[int, int]:
         """Val and test sizes for n theorems: the fractions rounded, but at least one each
@@ -43,7 +73,7 @@ class SplitConfig:
 
 
 def split_random(keys: Sequence[K], config: SplitConfig) -> dict[K, str]:
-    ordered = sorted(keys)  # type: ignore[type-var]
+    ordered = sorted(keys)
     random.Random(config.seed).shuffle(ordered)
     num_val, num_test = config.sizes(len(ordered))
     out = dict.fromkeys(ordered, "train")
@@ -56,7 +86,7 @@ def split_random(keys: Sequence[K], config: SplitConfig) -> dict[K, str]:
 def split_novel_premises(
     keys: Sequence[K], premises_used: Mapping[K, Sequence[str]], config: SplitConfig
 ) -> dict[K, str]:
-    ordered = sorted(keys)  # type: ignore[type-var]
+    ordered = sorted(keys)
     num_val, num_test = config.sizes(len(ordered))
     users: dict[str, list[K]] = {}
     for k in ordered:
@@ -76,3 +106,39 @@ def split_novel_premises(
     for i, k in enumerate(pool):
         out[k] = "val" if i < num_val else "test"
     return out
+
+
+class SplitAssignments:
+    """The ``split_assignments`` table (``store.split_assignments``): which split each of
+    a repository's theorems is in, per scheme (``export/random`` for an imported export's
+    own splits, ``leanagent/random`` for the retriever's)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def theorem_ids(self, scheme: str, repo_id: int, split: str | None = None) -> set[int]:
+        """Theorems assigned under ``scheme`` (to ``split``, when given)."""
+        sql = "SELECT theorem_id FROM split_assignments WHERE scheme = ? AND repo_id = ?"
+        params: list[Any] = [scheme, repo_id]
+        if split is not None:
+            sql += " AND split = ?"
+            params.append(split)
+        return {int(r[0]) for r in self._store.conn.execute(sql, params)}
+
+    def assign(self, scheme: str, repo_id: int, assignments: Iterable[tuple[int, str]]) -> None:
+        """Add (theorem id, split) assignments; existing ones are kept (never moved)."""
+        rows = [(scheme, repo_id, tid, split) for tid, split in assignments]
+        with self._store.atomic():
+            self._store.conn.executemany(
+                "INSERT OR IGNORE INTO split_assignments (scheme, repo_id, theorem_id, split) VALUES (?, ?, ?, ?)",
+                rows,
+            )
+
+    def counts(self, scheme: str, repo_id: int) -> dict[str, int]:
+        out = dict.fromkeys(SPLITS, 0)
+        for split, n in self._store.conn.execute(
+            "SELECT split, COUNT(*) FROM split_assignments WHERE scheme = ? AND repo_id = ? GROUP BY split",
+            (scheme, repo_id),
+        ):
+            out[str(split)] = int(n)
+        return out

@@ -1,33 +1,49 @@
 """The knowledge base: one SQLite file opened through sqlite-utils.
 
-`Store` owns the connection, applies migrations, and offers typed queries. Writes of a
-whole repository go through `Store.ingest` (see `database.ingest`), which runs in one
-transaction: an import killed at any moment leaves the database as it was.
+`Store` owns the connection, applies migrations, and offers typed queries over the
+repositories and their contents. Writes of a whole repository go through `Store.ingest`
+(see `database.ingest`), which runs in one transaction: an import killed at any moment
+leaves the database as it was.
+
+Every other table has one owner, an accessor in this package reached from the store::
+
+    store.checkpoints        checkpoints, training_steps   (database.checkpoints)
+    store.fusion_weights     fusion_weights                (database.checkpoints)
+    store.evaluations        evaluations                   (database.evaluations)
+    store.faiss_indexes      faiss_indexes                 (database.indexes)
+    store.runs               runs, run_stages              (database.runs)
+    store.split_assignments  split_assignments             (database.splits)
+    store.corpus             reads for the retriever       (database.corpus)
+
+No SQL lives outside this package (a test checks it).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlite_utils
 
+from .checkpoints import Checkpoints, FusionWeightsTable
+from .clock import utcnow
+from .corpus import CorpusReader
 from .errors import AmbiguousRepository, DatabaseError, RepositoryNotFound, SchemaTooNew
+from .evaluations import Evaluations
+from .indexes import FaissIndexes
+from .ingest import Ingest, ingest
+from .records import RepoInfo
+from .runs import Runs
 from .schema import LATEST_VERSION, MIGRATIONS
+from .splits import SplitAssignments
 
-if TYPE_CHECKING:
-    from .ingest import Ingest
-    from .records import RepoInfo
-
-
-def utcnow() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+__all__ = ["Repository", "Store", "utcnow"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +57,7 @@ class Repository:
     tracer_version: str | None
     path: str | None
     added_at: str
-    metadata: dict
+    metadata: dict[str, Any]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Repository:
@@ -157,9 +173,37 @@ class Store:
 
     def ingest(self, repo: RepoInfo) -> AbstractContextManager[Ingest]:
         """Open a one-transaction import of ``repo``; see `database.ingest`."""
-        from .ingest import ingest
-
         return ingest(self, repo)
+
+    # -- the other tables' owners ----------------------------------------------------------
+
+    @cached_property
+    def checkpoints(self) -> Checkpoints:
+        return Checkpoints(self)
+
+    @cached_property
+    def fusion_weights(self) -> FusionWeightsTable:
+        return FusionWeightsTable(self)
+
+    @cached_property
+    def evaluations(self) -> Evaluations:
+        return Evaluations(self)
+
+    @cached_property
+    def faiss_indexes(self) -> FaissIndexes:
+        return FaissIndexes(self)
+
+    @cached_property
+    def runs(self) -> Runs:
+        return Runs(self)
+
+    @cached_property
+    def split_assignments(self) -> SplitAssignments:
+        return SplitAssignments(self)
+
+    @cached_property
+    def corpus(self) -> CorpusReader:
+        return CorpusReader(self)
 
     # -- repositories ------------------------------------------------------------------
 
@@ -202,11 +246,18 @@ class Store:
             )
         return matches[0]
 
-    def find_repositories(self, refs: list[str] | tuple[str, ...] | None) -> list[Repository]:
+    def find_repositories(self, refs: Sequence[str] | None) -> list[Repository]:
         """Resolve a list of references; None or empty means every repository."""
         if not refs:
             return self.repositories()
         return [self.find_repository(r) for r in refs]
+
+    def set_repository_metadata(self, repo_id: int, metadata: dict[str, Any]) -> None:
+        """Replace a repository's metadata (e.g. facts a source learns only after its
+        files are written)."""
+        with self.atomic():
+            self.conn.execute("UPDATE repositories SET metadata = ? WHERE id = ?",
+                              (json.dumps(metadata, ensure_ascii=False, default=str), repo_id))
 
     def repository_summary(self, repo: Repository) -> dict[str, Any]:
         """Counts of one repository. Unqualified counts are the repository's own; the
@@ -310,7 +361,7 @@ class Store:
         if not include_dependencies:
             sql += " AND rf.is_dependency = 0"
         sql += " ORDER BY f.path, s.decl_line, s.decl_col, s.line, s.col"
-        grouped: dict[tuple, dict[str, Any]] = {}
+        grouped: dict[tuple[str, int, int, str], dict[str, Any]] = {}
         for (decl, kind, path, dline, dcol, line, col, context, theorem_id, is_dep) in self.conn.execute(
             sql, (repo.id,)
         ):

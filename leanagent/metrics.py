@@ -1,6 +1,6 @@
 """Lifelong-learning metrics over an accuracy matrix.
 
-Notation (0-based here; the reference text is 1-based):
+Notation (0-based here; the papers are 1-based):
 
 * ``R[i][j]``: test R@10 on task (repository) ``j`` after training on task ``i``, for
   ``j <= i``; row ``i`` has ``i + 1`` numbers (a lower-triangular matrix).
@@ -11,8 +11,8 @@ Notation (0-based here; the reference text is 1-based):
   R@10 on task ``i``; both only for Forward Transfer.
 
 Every function is pure. Textbook definitions carry the plain name; LeanAgent's
-non-standard implementations (``statistical_analysis.py``, see
-shared/reference/leanagent.md §11.2) carry a ``_leanagent`` suffix so that a number
+non-standard implementations (``statistical_analysis.py`` in LeanAgent's repository
+history; docs/method.md, "Lifelong-learning metrics") carry a ``_leanagent`` suffix so that a number
 is never reported under a name it does not deserve. Where LeanAgent computed a metric
 on the averaged curve ``A`` (windowed forgetting and plasticity), the LeanAgent variant
 takes ``A`` directly, so that its published numbers can be reproduced from its
@@ -24,13 +24,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from database.errors import LeanAgentError
+from database.errors import MetricsError as MetricsError  # re-exported: raised here
 
 Matrix = Sequence[Sequence[float]]
-
-
-class MetricsError(LeanAgentError):
-    """The accuracy matrix or the V sequence has the wrong shape."""
 
 
 def check_matrix(R: Matrix) -> int:
@@ -196,13 +192,11 @@ def compute_all(
     A = average_accuracies(R)
     w = config.window
     fwt: float | None = None
-    if (
-        pre is not None
-        and base is not None
-        and len(pre) == len(base) == T
-        and all(x is not None for x in (*pre, *base))
-    ):
-        fwt = forward_transfer([float(x) for x in pre], [float(x) for x in base])  # type: ignore[arg-type]
+    if pre is not None and base is not None:
+        known_pre = [float(x) for x in pre if x is not None]
+        known_base = [float(x) for x in base if x is not None]
+        if len(known_pre) == len(known_base) == T == len(pre) == len(base):
+            fwt = forward_transfer(known_pre, known_base)
     return {
         "AA": A[-1],
         "FM": forgetting_measure(R),

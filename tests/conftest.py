@@ -3,6 +3,7 @@ no network-reaching settings, no user configuration leaking in."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,16 @@ import pytest
 FIXTURES = Path(__file__).parent / "fixtures"
 
 _SCRUBBED = ("LEANAGENT_HOME", "GITHUB_ACCESS_TOKEN", "XDG_DATA_HOME")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `lean` need a Lean 4 toolchain; without one they are skipped, saying so."""
+    if shutil.which("lake") is not None and shutil.which("lean") is not None:
+        return
+    skip = pytest.mark.skip(reason="needs a Lean 4 toolchain (lake and lean on PATH; install with elan)")
+    for item in items:
+        if item.get_closest_marker("lean") is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from test_lifelong import FakeLearner
+from factories import FakeLearner
 
 from database.records import (
     DeclarationSorries,

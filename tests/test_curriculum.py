@@ -136,6 +136,6 @@ def test_progress_teacher_uses_stored_evaluations(store):
 
 def test_config_validation():
     with pytest.raises(ConfigError, match="basis"):
-        CurriculumConfig(basis="dependencies")  # type: ignore[arg-type]
+        CurriculumConfig(basis="dependencies")  # type: ignore[arg-type]  # invalid on purpose: the runtime check
     with pytest.raises(ConfigError, match="percentiles"):
         CurriculumConfig(percentiles=(70.0, 30.0))

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from database.export_writer import ExportConfig, export_dataset
 from database.leandojo_export import import_export
+from database.splits import SplitConfig
 from database.store import Store
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +25,7 @@ _name_part = st.text(alphabet="abcxyzαβγ_₁₂'ℕ", min_size=1, max_size=6)
     lambda s: f"«{s}»", st.text(alphabet="ab c+-", min_size=1, max_size=5)
 )
 _name = st.lists(_name_part, min_size=1, max_size=3).map(".".join)
-_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+_text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=30)
 
 
 @st.composite
@@ -126,17 +127,17 @@ def canonical(store: Store) -> dict:
 @given(exports())
 def test_import_export_import_is_identity(data) -> None:
     corpus, theorems = data
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
         src = _write_export(tmp / "src", corpus, theorems)
         with Store(tmp / "a.db") as a:
             import_export(a, src)
             first = canonical(a)
-            export_dataset(a, a.repositories(), tmp / "out1", ExportConfig(seed=7))
+            export_dataset(a, a.repositories(), tmp / "out1", ExportConfig(splits=SplitConfig(seed=7)))
         with Store(tmp / "b.db") as b:
             import_export(b, tmp / "out1")
             assert canonical(b) == first
-            export_dataset(b, b.repositories(), tmp / "out2", ExportConfig(seed=7))
+            export_dataset(b, b.repositories(), tmp / "out2", ExportConfig(splits=SplitConfig(seed=7)))
         for rel in ["corpus.jsonl", "traced_files.jsonl"] + [
             f"{s}/{p}.json" for s in ("random", "novel_premises") for p in ("train", "val", "test")
         ]:
@@ -147,7 +148,7 @@ def test_export_of_fixture_has_leandojo_layout(fixtures: Path, tmp_path: Path) -
     with Store(tmp_path / "kb.db") as s:
         import_export(s, fixtures / "exports/leanagent_toy")
         import_export(s, fixtures / "exports/official_toy")
-        result = export_dataset(s, s.repositories(), tmp_path / "merged", ExportConfig(val_fraction=0.2, test_fraction=0.2))
+        result = export_dataset(s, s.repositories(), tmp_path / "merged", ExportConfig(splits=SplitConfig(val_fraction=0.2, test_fraction=0.2)))
     out = tmp_path / "merged"
     assert result.theorems == 8 and result.files == 7
     corpus = [json.loads(line) for line in (out / "corpus.jsonl").read_text().splitlines()]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import sqlite3
@@ -11,14 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def _synthetic():
-    spec = importlib.util.spec_from_file_location("synthetic", REPO_ROOT / "benchmarks" / "synthetic.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    return mod
+import pytest
+from factories import generate_export
 
 
 def _counts(db: Path) -> tuple:
@@ -34,8 +27,9 @@ def _counts(db: Path) -> tuple:
         conn.close()
 
 
+@pytest.mark.slow
 def test_sigkill_during_import_leaves_database_unchanged(tmp_path: Path, fixtures: Path) -> None:
-    export = _synthetic().generate_export(tmp_path / "export", theorems=15_000, files=300, premises=6_000)
+    export = generate_export(tmp_path / "export", theorems=15_000, files=300, premises=6_000)
     home = tmp_path / "home"
     env = {**os.environ, "LEANAGENT_HOME": str(home)}
     cmd = [sys.executable, "-m", "leanagent", "add"]

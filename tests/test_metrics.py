@@ -1,5 +1,6 @@
-"""Metrics against LeanAgent's published numbers (shared/reference/leanagent.md §11.3-11.4)
-and small hand-computed cases."""
+"""Metrics against LeanAgent's published numbers (its single-repository lifelong-learning
+table, Kumarappan et al., ICLR 2025, and the R@10 arrays of ``statistical_analysis.py`` in
+LeanAgent's repository history; docs/method.md) and small hand-computed cases."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import pytest
 
 from leanagent import metrics as m
 
-# LeanAgent's first-curriculum accuracy matrix (test R@10 %), rounded to 0.1 in the
-# reference, with its A_i and V_i columns (2 decimals, from the authors' arrays).
+# LeanAgent's first-curriculum accuracy matrix (test R@10 %), rounded to 0.1, with its
+# A_i and V_i columns (2 decimals, from the authors' arrays).
 _ROWS = """60.6
 61.3 65.5
 61.7 65.8 60.2

@@ -268,6 +268,7 @@ def test_cli_report_and_dashboard(kb, home, tmp_path):
     proc = subprocess.Popen([LEANAGENT, "dashboard", "--port", "0", "--refresh", "2"], stderr=subprocess.PIPE,
                             text=True, env=_env(home))
     try:
+        assert proc.stderr is not None
         line = proc.stderr.readline()
         m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
         assert m, line

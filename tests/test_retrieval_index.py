@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from test_retrieval_fixture import A, B, Z, make_repo, tiny_bert
+from factories import A, B, Z, make_repo, tiny_bert
 
 from database.home import Home
 

@@ -24,7 +24,8 @@ def _tiny_byt5(directory: Path) -> Path:
     tok = ByT5Tokenizer()
     torch.manual_seed(0)
     config = T5Config(vocab_size=len(tok), d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
-                      decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
+                      pad_token_id=0, eos_token_id=1)
+    config.decoder_start_token_id = 0  # a generation setting T5Config takes as a plain attribute
     T5ForConditionalGeneration(config).save_pretrained(directory)
     tok.save_pretrained(directory)
     return directory

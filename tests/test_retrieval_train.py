@@ -3,15 +3,19 @@ round-trip; EWC anchors to the parent; evaluations are stored once per key."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from test_retrieval_fixture import make_repo, tiny_bert
+from factories import make_repo, tiny_bert
 
 from database.home import Home
 from database.store import Store
+
+# The module's fixture trains a checkpoint (~15 s); every test here uses it.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +58,26 @@ def test_training_lowers_loss_and_raises_heldout_r10(trained):
     assert trained["after"][(rid, "untrained")]["r10"] == pytest.approx(before["r10"])
 
 
+def test_loss_curve_is_stored_per_optimiser_step(trained):
+    from prover.retrieval.checkpoints import checkpoint_dir
+
+    store, home, cid, tcfg = trained["store"], trained["home"], trained["cid"], trained["tcfg"]
+    ckpt = store.checkpoints.get(cid)
+    curve = store.checkpoints.training_steps(cid)
+    assert [s.step for s in curve] == list(range(1, ckpt.config["steps"] + 1))
+    # one micro-batch per step here (grad_accum 1): the step losses are the checkpoint file's losses
+    saved = json.loads((checkpoint_dir(home, ckpt) / "leanagent_checkpoint.json").read_text())
+    assert [s.loss for s in curve] == pytest.approx(saved["losses"])
+    # examples seen grow by the batch size and end at every example of every epoch
+    assert curve[-1].examples == tcfg.epochs * ckpt.config["examples"]
+    assert all(0 < b.examples - a.examples <= tcfg.batch_size for a, b in itertools.pairwise(curve))
+    assert all(b.seconds >= a.seconds for a, b in itertools.pairwise(curve))
+    # warmup to the peak rate, then cosine decay towards 0
+    peak = max(range(len(curve)), key=lambda i: curve[i].lr)
+    assert curve[peak].lr == pytest.approx(tcfg.lr) and curve[0].lr < tcfg.lr
+    assert curve[-1].lr < 0.1 * tcfg.lr
+
+
 def test_evaluations_stored_and_replaced(trained):
     from prover.retrieval.api import evaluate_retriever
 
@@ -69,8 +93,9 @@ def test_evaluations_stored_and_replaced(trained):
     assert r10 == pytest.approx(trained["after"][(repo.id, "dense")]["r10"])
     fused = trained["after"][(repo.id, "fused")]
     assert {"w_bm25", "w_loc", "val_r10_gain"} <= set(fused["fusion"])
-    assert json.loads(store.conn.execute("SELECT config FROM checkpoints WHERE id = ?",
-                                         (trained["cid"],)).fetchone()[0])["fusion"] == fused["fusion"]
+    # the weights are kept for the checkpoint's encoder, in the database (not in a file)
+    assert store.fusion_weights.for_checkpoint(trained["cid"]).as_dict() == fused["fusion"]
+    assert not list(home.root.rglob("fusion.json"))
 
 
 def test_checkpoint_roundtrip_embeddings_match(trained):
@@ -89,20 +114,40 @@ def test_checkpoint_roundtrip_embeddings_match(trained):
     assert not np.allclose(base.encode(texts, bf16=False), fresh, atol=1e-3)  # training changed it
 
 
-def test_child_with_zero_lr_keeps_parent_embeddings_and_resumes(trained):
+def _adam_steps(home, store, checkpoint_id: int) -> set[int]:
+    """The step count AdamW keeps per parameter in a checkpoint's saved optimizer state."""
+    import torch
+
+    from prover.retrieval.checkpoints import checkpoint_dir
+
+    state = torch.load(checkpoint_dir(home, store.checkpoints.get(checkpoint_id)) / "training_state.pt",
+                       weights_only=True)
+    return {int(s["step"]) for s in state["optimizer"]["state"].values()}
+
+
+def test_child_resumes_the_parents_optimizer_state(trained):
+    """With resume_optimizer the child's AdamW continues the parent's moments (its step
+    count goes on from the parent's); without it, it starts afresh. At lr 0 the weights,
+    hence the embeddings, stay the parent's either way."""
     import dataclasses
 
     from prover.retrieval.api import train_retriever
     from prover.retrieval.checkpoints import load_encoder
 
     store, home, cid = trained["store"], trained["home"], trained["cid"]
+    (parent_steps,) = _adam_steps(home, store, cid)
+    assert parent_steps == store.checkpoints.get(cid).config["steps"] > 2
     cfg = dataclasses.replace(trained["tcfg"], lr=0.0, epochs=1, max_steps=2)
-    child = train_retriever(store, home, repos=[trained["repo"]], parent_checkpoint_id=cid, config=cfg,
-                            resume_optimizer=True)
-    assert store.conn.execute("SELECT parent_id FROM checkpoints WHERE id = ?", (child,)).fetchone()[0] == cid
+    resumed = train_retriever(store, home, repos=[trained["repo"]], parent_checkpoint_id=cid, config=cfg,
+                              resume_optimizer=True)
+    fresh = train_retriever(store, home, repos=[trained["repo"]], parent_checkpoint_id=cid, config=cfg,
+                            resume_optimizer=False)
+    assert store.checkpoints.get(resumed).parent_id == cid
+    assert _adam_steps(home, store, resumed) == {parent_steps + 2}
+    assert _adam_steps(home, store, fresh) == {2}
     texts = ["x : Nat ⊢ x = x", "theorem a (x : Nat) : x = x"]
-    a = load_encoder(store, home, cid, model="", max_length=48, device="cpu").encode(texts, bf16=False)
-    b = load_encoder(store, home, child, model="", max_length=48, device="cpu").encode(texts, bf16=False)
+    a = load_encoder(store, home, cid, model="unused", max_length=48, device="cpu").encode(texts, bf16=False)
+    b = load_encoder(store, home, resumed, model="unused", max_length=48, device="cpu").encode(texts, bf16=False)
     np.testing.assert_allclose(a, b, atol=1e-6)
 
 
@@ -112,19 +157,19 @@ def test_ewc_anchors_child_to_parent(trained):
     from safetensors.torch import load_file
 
     from prover.retrieval.api import compute_fisher, train_retriever
-    from prover.retrieval.checkpoints import checkpoint_dir, checkpoint_row
+    from prover.retrieval.checkpoints import checkpoint_dir
 
     store, home, cid, repo = trained["store"], trained["home"], trained["cid"], trained["repo"]
     fisher_path = compute_fisher(store, home, checkpoint_id=cid, repos=[repo],
                                  config=dataclasses.replace(trained["tcfg"], max_steps=4))
-    assert fisher_path.parent == checkpoint_dir(home, checkpoint_row(store, cid))
+    assert fisher_path.parent == checkpoint_dir(home, store.checkpoints.get(cid))
     fisher = load_file(str(fisher_path))
     assert all((t >= 0).all() for t in fisher.values())
     assert sum(float(t.sum()) for t in fisher.values()) > 0
 
     def drift(child: int) -> float:
-        p = load_file(str(checkpoint_dir(home, checkpoint_row(store, cid)) / "model.safetensors"))
-        c = load_file(str(checkpoint_dir(home, checkpoint_row(store, child)) / "model.safetensors"))
+        p = load_file(str(checkpoint_dir(home, store.checkpoints.get(cid)) / "model.safetensors"))
+        c = load_file(str(checkpoint_dir(home, store.checkpoints.get(child)) / "model.safetensors"))
         return sum(float((fisher[n] * (c[n] - p[n]) ** 2).sum()) for n in fisher if n in p)
 
     base = dataclasses.replace(trained["tcfg"], epochs=1, max_steps=4, lr=1e-2)

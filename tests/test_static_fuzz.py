@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from database.records import RepoInfo
 from database.store import Store
 from leanagent.tracing.static import StaticIndexConfig, index_repository
-from leanagent.tracing.static.parser import parse_bytes
+from leanagent.tracing.static.parser import INTERNAL_ERROR_PREFIXES, parse_bytes, parse_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lean"
 SEEDS = [p.read_bytes() for p in sorted(FIXTURES.rglob("*.lean"))]
@@ -44,9 +44,30 @@ def mutated(draw: st.DrawFn) -> bytes:
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(lean_soup.map(str.encode), mutated(), st.binary(max_size=200)))
 def test_parser_never_raises(data: bytes) -> None:
+    """No input reaches the safety nets of `parse_text` (an exception caught for the whole
+    file or for one command): every input is understood or reported as a property of the
+    input, never as a parser failure."""
     pf = parse_bytes(data, "Fuzz.lean")
+    internal = [msg for _, msg in pf.diagnostics if msg.startswith(INTERNAL_ERROR_PREFIXES)]
+    assert internal == []
     for d in pf.decls:
         assert d.start <= d.end or d.full_name is None
+
+
+def test_parser_failures_become_diagnostics(monkeypatch) -> None:
+    """The safety nets themselves: a parser bug costs one command (or one file), never the
+    import."""
+    from leanagent.tracing.static import declarations
+
+    def boom(*args: object) -> None:
+        raise ValueError("simulated parser bug")
+
+    monkeypatch.setattr(declarations.FileParser, "_declaration", boom)
+    pf = parse_text("theorem a : True := trivial\n\ntheorem b : True := trivial\n", "F.lean")
+    assert [msg for _, msg in pf.diagnostics] == ["could not parse command: ValueError: simulated parser bug"] * 2
+    monkeypatch.setattr(declarations.FileParser, "parse", boom)
+    pf = parse_text("theorem a : True := trivial\n", "F.lean")
+    assert pf.decls == [] and pf.diagnostics == [(None, "parser error: ValueError: simulated parser bug")]
 
 
 _counter = itertools.count()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from database.home import Home
+from database.ingest import IngestSummary
 from database.records import RepoInfo
 from database.store import Store
 from leanagent.tracing import AddRequest, add_source, choose_tracer
@@ -29,7 +30,7 @@ def _links(store: Store) -> dict[str, list[tuple[str, str, str | None]]]:
     return out
 
 
-def _index(store: Store, root: Path, **kw) -> object:
+def _index(store: Store, root: Path, **kw) -> IngestSummary:
     repo = RepoInfo(url=str(root), name=root.name, commit="c" * 40)
     return index_repository(store, root, repo, StaticIndexConfig(**kw))
 

@@ -15,12 +15,15 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
 from database.errors import LeanAgentError
 from database.home import Home
+
+if TYPE_CHECKING:
+    from database.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,7 +44,7 @@ class App:
             self._home = resolve_home(self.home_flag)
         return self._home
 
-    def store(self, *, readonly: bool = False):
+    def store(self, *, readonly: bool = False) -> Store:
         from database.store import Store
 
         if not readonly:
@@ -62,7 +65,7 @@ def handle_errors(fn: F) -> F:
         except LeanAgentError as exc:
             raise click.ClickException(str(exc)) from exc
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def emit_json(obj: Any) -> None:

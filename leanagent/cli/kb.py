@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from database.errors import AlreadyImported
 
 from . import App, emit_json, handle_errors, info, main, pass_app
+from .options import json_option, repos_option
 
 
 @main.command()
@@ -29,12 +31,12 @@ from . import App, emit_json, handle_errors, info, main, pass_app
     default=None,
     help="For an export: the repository checkout, to inspect term-mode proofs for `sorry`.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the import summary as JSON.")
+@json_option("the import summary")
 @pass_app
 @handle_errors
 def add(app: App, source: str, tracer: str, commit: str | None, name: str | None,
         source_checkout: Path | None, as_json: bool) -> None:
-    """Add a repository: a LeanDojo export directory, a Lean checkout or a git URL."""
+    """Add a repository: SOURCE is a LeanDojo export directory, a Lean checkout or a git URL."""
     from leanagent.tracing import AddRequest, add_source, summary_json
 
     request = AddRequest(source=source, tracer=tracer, commit=commit, name=name, source_checkout=source_checkout)
@@ -63,13 +65,13 @@ def add(app: App, source: str, tracer: str, commit: str | None, name: str | None
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@json_option("a JSON list")
 @pass_app
 @handle_errors
 def repos(app: App, as_json: bool) -> None:
     """List the repositories in the knowledge base with their counts."""
     if not app.home.db_path.exists():
-        rows: list[dict] = []
+        rows: list[dict[str, Any]] = []
     else:
         with app.store(readonly=True) as store:
             rows = [store.repository_summary(r) for r in store.repositories()]
@@ -94,7 +96,7 @@ _STATUS = {"proven": "proven", "sorry": "sorry", "proved": "proved_by_agent"}
 @click.argument("repo")
 @click.option("--status", type=click.Choice(sorted(_STATUS)), default=None, help="Only theorems with this status.")
 @click.option("--dependencies", is_flag=True, help="Include theorems of dependency files.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@json_option("a JSON list")
 @pass_app
 @handle_errors
 def theorems(app: App, repo: str, status: str | None, dependencies: bool, as_json: bool) -> None:
@@ -113,13 +115,13 @@ def theorems(app: App, repo: str, status: str | None, dependencies: bool, as_jso
 @main.command()
 @click.argument("repo", required=False)
 @click.option("--dependencies", is_flag=True, help="Include declarations of dependency files.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@json_option("a JSON list")
 @pass_app
 @handle_errors
 def sorries(app: App, repo: str | None, dependencies: bool, as_json: bool) -> None:
     """List every declaration holding `sorry`, in REPO or in every repository."""
     if not app.home.db_path.exists() and repo is None:
-        rows: list[dict] = []
+        rows: list[dict[str, Any]] = []
     else:
         with app.store(readonly=True) as store:
             targets = [store.find_repository(repo)] if repo else store.repositories()
@@ -134,25 +136,31 @@ def sorries(app: App, repo: str | None, dependencies: bool, as_json: bool) -> No
 
 @main.command()
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--repos", "repo_refs", multiple=True, help="Repositories to export (repeatable; default: all).")
+@repos_option("to export")
 @click.option("--seed", type=int, default=3407, show_default=True, help="Seed of the random splits.")
-@click.option("--val-fraction", type=click.FloatRange(0, 0.5), default=0.02, show_default=True)
-@click.option("--test-fraction", type=click.FloatRange(0, 0.5), default=0.02, show_default=True)
+@click.option("--val-fraction", type=click.FloatRange(0, 0.5), default=0.02, show_default=True,
+              help="Fraction of theorems in each scheme's val split.")
+@click.option("--test-fraction", type=click.FloatRange(0, 0.5), default=0.02, show_default=True,
+              help="Fraction of theorems in each scheme's test split.")
 @click.option("--own-only", is_flag=True, help="Leave out dependency theorems (LeanDojo includes them).")
 @click.option("--force", is_flag=True, help="Replace DEST if it exists.")
-@click.option("--json", "as_json", is_flag=True, help="Print the export summary as JSON.")
+@json_option("the export summary")
 @pass_app
 @handle_errors
 def export(app: App, dest: Path, repo_refs: tuple[str, ...], seed: int, val_fraction: float,
            test_fraction: float, own_only: bool, force: bool, as_json: bool) -> None:
     """Write a merged LeanDojo-format dataset of repositories to DEST."""
+    from database.errors import ConfigError
     from database.export_writer import ExportConfig, export_dataset
+    from database.splits import SplitConfig
 
-    config = ExportConfig(
-        seed=seed, val_fraction=val_fraction, test_fraction=test_fraction, own_only=own_only, overwrite=force
-    )
+    try:
+        splits = SplitConfig(seed=seed, val_fraction=val_fraction, test_fraction=test_fraction)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+    config = ExportConfig(splits=splits, own_only=own_only, overwrite=force)
     with app.store(readonly=True) as store:
-        repos_ = store.find_repositories(list(repo_refs))
+        repos_ = store.find_repositories(repo_refs)
         result = export_dataset(store, repos_, dest, config)
     for w in result.warnings:
         info(f"warning: {w}")

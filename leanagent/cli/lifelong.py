@@ -1,20 +1,17 @@
-"""Lifelong-learning commands: run, metrics."""
+"""Lifelong-learning commands: run, metrics, runs."""
 
 from __future__ import annotations
+
+from typing import Any, Literal, cast
 
 import click
 
 from . import App, emit_json, handle_errors, info, main, pass_app
-
-
-def _split_repos(values: tuple[str, ...]) -> list[str]:
-    # Accept both `--repos a --repos b` and `--repos a,b`.
-    return [v for value in values for v in value.split(",") if v.strip()]
+from .options import ConfigOptions, config_options, json_option, repos_option
 
 
 @main.command("run")
-@click.option("--repos", "repo_refs", multiple=True, metavar="REPO[,REPO...]",
-              help="Repositories to learn (name, URL, id or NAME@COMMIT); default: all.")
+@repos_option("to learn")
 @click.option("--strategy", type=click.Choice(["progressive", "naive", "merge", "scratch"]),
               default="progressive", show_default=True,
               help="progressive: LeanAgent (previous checkpoint, optimizer state carried); naive: fine-tune "
@@ -28,45 +25,47 @@ def _split_repos(values: tuple[str, ...]) -> list[str]:
 @click.option("--replay", type=int, default=0, show_default=True,
               help="Earlier repositories sampled into each step's data (replay mode).")
 @click.option("--ewc", is_flag=True, help="EWC penalty; the Fisher is computed after each repository.")
-@click.option("--ewc-lambda", type=float, default=0.1, show_default=True)
-@click.option("--epochs", type=int, default=1, show_default=True, help="Epochs per repository.")
-@click.option("--seed", type=int, default=3407, show_default=True)
+@click.option("--ewc-lambda", type=float, default=0.1, show_default=True, help="Weight of the EWC penalty.")
 @click.option("--basis", type=click.Choice(["own", "global"]), default="own", show_default=True,
               help="Difficulty percentiles over each repository's own theorems, or over all (LeanAgent).")
 @click.option("--with-dependencies", is_flag=True,
               help="Count dependency theorems in the curriculum (LeanAgent).")
 @click.option("--undefined", type=click.Choice(["separate", "redistribute"]), default="separate",
               show_default=True, help="Theorems without proof steps: own bucket, or LeanAgent's split.")
-@click.option("--model", default=None, help="Base encoder (name or local directory) [default: the retriever's].")
-@click.option("--max-steps", type=int, default=None, help="Stop each training step after N optimiser steps.")
-@click.option("--batch-size", type=int, default=None, help="Training batch size.")
-@click.option("--max-length", type=int, default=None, help="Token length for training and indexing.")
+@config_options("encoder", "train", "eval")
 @click.option("--name", default=None, help="Run name [default: derived from the options].")
-@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+@json_option("the run summary")
 @pass_app
 @handle_errors
 def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, data_mode: str | None, replay: int,
-            ewc: bool, ewc_lambda: float, epochs: int, seed: int, basis: str, with_dependencies: bool,
-            undefined: str, model: str | None, max_steps: int | None, batch_size: int | None,
-            max_length: int | None, name: str | None, as_json: bool) -> None:
+            ewc: bool, ewc_lambda: float, basis: str, with_dependencies: bool, undefined: str,
+            name: str | None, as_json: bool, options: ConfigOptions) -> None:
     """Learn every repository not yet learned, in curriculum order; resumable.
 
     Per repository: data -> baseline -> train -> (fisher) -> index -> evaluate -> prove.
     Killed at any moment, the same command continues from the last completed stage.
+    --seed seeds the curriculum, the replay sample and training alike.
     """
     from curriculum import CurriculumConfig
+    from database.errors import ConfigError
     from leanagent.lifelong import RetrieverLearner, RunConfig, run_lifelong
 
-    config = RunConfig(
-        strategy=strategy, order=order, data=data_mode, replay=replay, ewc=ewc, ewc_lambda=ewc_lambda,
-        epochs=epochs, seed=seed,
-        curriculum=CurriculumConfig(basis=basis, include_dependencies=with_dependencies,  # type: ignore[arg-type]
-                                    undefined=undefined, seed=seed),  # type: ignore[arg-type]
-        model=model, max_steps=max_steps, batch_size=batch_size, max_length=max_length,
-    )
+    train = options.train()
+    seed = train.seed
+    try:
+        config = RunConfig(
+            strategy=strategy, order=order, data=data_mode, replay=replay, ewc=ewc, ewc_lambda=ewc_lambda,
+            seed=seed,
+            # click.Choice has checked the two values; CurriculumConfig checks them again.
+            curriculum=CurriculumConfig(basis=cast(Literal["own", "global"], basis),
+                                        include_dependencies=with_dependencies,
+                                        undefined=cast(Literal["separate", "redistribute"], undefined), seed=seed),
+            train=train, eval=options.eval(),
+        )
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
     with app.store() as store:
-        refs = _split_repos(repo_refs)
-        repos = store.find_repositories(refs) if refs else None
+        repos = store.find_repositories(repo_refs) if repo_refs else None
         learner = RetrieverLearner.create(store, app.home, config, progress=True)
         summary = run_lifelong(store, learner, config, repos=repos, name=name, on_event=info)
     info(f"run '{summary.name}': {summary.positions} repositories learned; see `leanagent metrics`")
@@ -81,8 +80,8 @@ def _fmt(x: float | None) -> str:
 
 @main.command("metrics")
 @click.option("--run", "run_name", default=None, help="Run name [default: the most recent run].")
-@click.option("--window", type=int, default=5, show_default=True, help="Window of WF/WP.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@click.option("--window", type=click.IntRange(min=1), default=5, show_default=True, help="Window of WF/WP.")
+@json_option("a JSON object")
 @pass_app
 @handle_errors
 def metrics_cmd(app: App, run_name: str | None, window: int, as_json: bool) -> None:
@@ -107,3 +106,94 @@ def metrics_cmd(app: App, run_name: str | None, window: int, as_json: bool) -> N
         click.echo(f"{key:<16} {_fmt(value)}")
     if report.get("metrics_note"):
         info(report["metrics_note"])
+
+
+# -- runs -------------------------------------------------------------------------------------
+
+
+@main.group(invoke_without_command=True)
+@json_option("the list (same as `runs list --json`)")
+@click.pass_context
+def runs(ctx: click.Context, as_json: bool) -> None:
+    """List lifelong runs, or show one (`runs show NAME`)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(runs_list, as_json=as_json)
+
+
+def _run_summary(store: Any, run: Any) -> dict[str, Any]:
+    from leanagent.lifelong import RunConfig, RunState, stages_for
+
+    state = RunState.load(store, run.id)
+    positions = state.positions()
+    stages = stages_for(RunConfig.from_json(run.config))
+    done = [p for p in positions if all(state.finished(p, s) for s in stages)]
+    return {
+        "id": run.id,
+        "name": run.name,
+        "status": run.status,
+        "created_at": run.created_at,
+        "updated_at": run.updated_at,
+        "strategy": run.config.get("strategy"),
+        "order": run.config.get("order"),
+        "positions": len(positions),
+        "positions_done": len(done),
+        "repositories": [state.repo_at(p).name if state.stages[(p, "plan")].repo_id in state.repos
+                         else str(state.stages[(p, "plan")].repo_id) for p in positions],
+        "checkpoints": [state.stages[(p, "train")].info.get("checkpoint_id") if state.finished(p, "train")
+                        else None for p in positions],
+    }
+
+
+@runs.command("list")
+@json_option("a JSON list")
+@pass_app
+@handle_errors
+def runs_list(app: App, as_json: bool) -> None:
+    """Every run: status, strategy, order, repositories learned."""
+    rows: list[dict[str, Any]] = []
+    if app.home.db_path.exists():
+        with app.store(readonly=True) as store:
+            rows = [_run_summary(store, r) for r in store.runs.all()]
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        info("no runs yet: start one with `leanagent run`")
+        return
+    click.echo(f"{'name':34} {'status':8} {'done':>5}  {'updated':20} repositories")
+    for r in rows:
+        click.echo(f"{r['name'][:34]:34} {r['status']:8} {r['positions_done']:>2}/{r['positions']:<2}  "
+                   f"{r['updated_at'][:19]:20} {', '.join(r['repositories'])}")
+
+
+@runs.command("show")
+@click.argument("name")
+@json_option("the run, its configuration and every stage")
+@pass_app
+@handle_errors
+def runs_show(app: App, name: str, as_json: bool) -> None:
+    """Show the run called NAME: its configuration and the status, timing and results of every stage."""
+    from leanagent.lifelong import RunConfig, find_run, stages_for
+
+    with app.store(readonly=True) as store:
+        run = find_run(store, name)
+        order = {s: i for i, s in enumerate(("plan", *stages_for(RunConfig.from_json(run.config))))}
+        stages = sorted(store.runs.stages(run.id), key=lambda s: (s.position, order.get(s.stage, len(order))))
+        out = {**_run_summary(store, run), "config": run.config, "stages": [s.as_dict() for s in stages]}
+    if as_json:
+        emit_json(out)
+        return
+    click.echo(f"run {out['name']} ({out['status']}): {out['positions_done']}/{out['positions']} positions done, "
+               f"updated {out['updated_at']}")
+    cfg = out["config"]
+    train = cfg.get("train", {})
+    click.echo(f"  strategy {cfg.get('strategy')}, order {cfg.get('order')}, data {cfg.get('data')}, "
+               f"ewc {cfg.get('ewc')}; model {train.get('model')}, epochs {train.get('epochs')}, "
+               f"lr {train.get('lr')}, batch {train.get('batch_size')}")
+    repos = out["repositories"]
+    for s in out["stages"]:
+        took = ""
+        if s["started_at"] and s["finished_at"]:
+            took = f" {s['started_at'][11:19]} -> {s['finished_at'][11:19]}"
+        repo = repos[s["position"]] if s["position"] < len(repos) else str(s["repo_id"])
+        click.echo(f"  [{s['position'] + 1}] {repo[:24]:24} {s['stage']:9} {s['status']:8}{took}")

@@ -106,7 +106,7 @@ class ReportData:
             runs = self.runs()
             if not runs and self.run_name is None:
                 return None
-            run_id, _, _ = find_run(self.store, self.run_name)
+            run_id = find_run(self.store, self.run_name).id
             return next(r for r in runs if r["id"] == run_id)
 
         return self._cached("focus", pick)
@@ -204,9 +204,7 @@ class ReportData:
         for per_repo in self.counts().values():
             totals.update(per_repo)
         # Dependency files are shared between repositories: count each dependency theorem once.
-        dep_theorems = self.store.conn.execute(
-            "SELECT COUNT(DISTINCT t.id) FROM repo_files rf JOIN theorems t ON t.file_id = rf.file_id "
-            "WHERE rf.is_dependency = 1").fetchone()[0]
+        dep_theorems = reads.dependency_theorem_count(self.store)
         focus = self.focus_id()
         repo_rows = [[
             c["position"], [c["label"], repo_href(c["repo"].id)], c["status"], c["reason"],
@@ -330,7 +328,7 @@ class ReportData:
         out: dict[str, Any] = {"run": run, "error": None, "T": 0, "metrics": [], "metrics_note": None, "other_runs": [
             {"name": r["name"], "href": run_href(r["id"], self.focus_id())} for r in self.runs() if r["id"] != run_id]}
         cfg = run["config"] if isinstance(run["config"], dict) else {}
-        out["config"] = sorted((k, v) for k, v in cfg.items())
+        out["config"] = sorted(_flatten(cfg))
         out["progress"] = self._progress_table(run)
         try:
             rep = run_report(self.store, run["name"], window=self.window)
@@ -518,3 +516,15 @@ class ReportData:
                                                y_title="attempts", horizontal=True) if attempts else None,
             "scatter_fig": figures.attempts_scatter(groups) if attempts else None,
         }
+
+
+def _flatten(config: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """A run's configuration as (dotted name, value) pairs: the trainer's and evaluator's
+    settings are nested under ``train`` and ``eval``."""
+    out: list[tuple[str, Any]] = []
+    for key, value in config.items():
+        if isinstance(value, dict):
+            out.extend(_flatten(value, f"{prefix}{key}."))
+        else:
+            out.append((prefix + key, value))
+    return out

@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from database.errors import LeanAgentError
+from database.report_reads import DataVersionWatcher
 from database.store import Store
 
 from .assets import ReportError, all_assets, asset_bytes
@@ -49,20 +50,8 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-class _Watcher:
-    """``PRAGMA data_version`` of one read-only connection, shared by request threads."""
-
-    def __init__(self, db_path: str) -> None:
-        self._conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
-        self._lock = threading.Lock()
-
-    def version(self) -> str:
-        with self._lock:
-            return str(self._conn.execute("PRAGMA data_version").fetchone()[0])
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+# The watcher's connection lives with the other report reads (no SQL outside database/).
+_Watcher = DataVersionWatcher
 
 
 class Dashboard:

@@ -20,30 +20,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from database.errors import LeanAgentError
+# The backend errors belong to the one exception tree (`database.errors`); they are part
+# of this contract and importable from here.
+from database.errors import LeanEnvError, TheoremOpenError, ToolchainMissing
 
-
-class LeanEnvError(LeanAgentError):
-    """Lean cannot be used as asked (base class of the backend errors)."""
-
-
-class ToolchainMissing(LeanEnvError):
-    """No usable Lean toolchain (``lake``/``lean``/the REPL binary) was found.
-
-    Raised before any work starts; the message says exactly what to install.
-    """
-
-
-class TheoremOpenError(LeanEnvError):
-    """A theorem's environment could not be started (its file does not elaborate, the
-    statement cannot be found, the process died while starting...).
-
-    Search records such a theorem as a failure with `reason` (never drops it from the
-    denominator of Pass@1, as ReProver does)."""
-
-    def __init__(self, message: str, *, reason: str) -> None:
-        super().__init__(message)
-        self.reason = reason
+__all__ = [
+    "BackendStats",
+    "GoalState",
+    "LeanEnv",
+    "LeanEnvError",
+    "LeanError",
+    "ProofFinished",
+    "ProofGivenUp",
+    "TacticResult",
+    "TacticTimeout",
+    "TheoremOpenError",
+    "TheoremRef",
+    "ToolchainMissing",
+]
 
 
 @dataclass(frozen=True, kw_only=True)

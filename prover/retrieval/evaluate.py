@@ -1,7 +1,7 @@
 """Evaluation: R@1, R@10 and MRR per repository and split, for the dense retriever and
 the baselines, all ranking only premises accessible to the query's theorem.
 
-Metrics as LeanAgent computes them (reference §7.6): per query with at least one
+Metrics as LeanAgent computes them (docs/method.md, "Retrieval"): per query with at least one
 positive, R@k = |positives in top k| / |positives| (x100, averaged over queries; "R@1"
 with 3 positives and a hit is 33.3), MRR = 1 / rank of the first positive within the
 top ``num_retrieved`` (0 if none), as a fraction.
@@ -20,31 +20,46 @@ Methods:
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from database.store import utcnow
+from database.checkpoints import FusionWeights
+from database.evaluations import Evaluation
 
-from .checkpoints import encoder_key, encoder_spec, read_fusion, record_fusion
-from .data import Access, Corpus, Query, build_queries, ensure_splits
+from .checkpoints import encoder_spec, read_fusion, record_fusion
+from .config import METHODS, SPLIT_SCHEME, EvalConfig
+from .data import (
+    Access,
+    BoolArray,
+    Corpus,
+    FloatArray,
+    IntArray,
+    Query,
+    build_queries,
+    ensure_splits,
+    load_corpus,
+)
 from .errors import RetrievalError
+from .fusion import FUSION_GRID, Candidates, FusionFeatures, fused_rerank
+from .index import ensure_index
 from .lexical import BM25, tokenize
 
 if TYPE_CHECKING:
     from database.home import Home
     from database.store import Repository, Store
 
-    from .api import EvalConfig
     from .index import PremiseIndex
     from .model import Encoder
 
-FUSION_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.5)
+__all__ = ["FUSION_GRID", "evaluate_retriever", "fused_rerank", "query_metrics", "tune_fusion"]
+
+
 _CHUNK = 256  # queries per batch of masks (a mask is one bool per premise)
 
 
-def query_metrics(ranked: list[np.ndarray], corpus: Corpus, queries: list[Query]) -> dict[str, Any]:
+def query_metrics(ranked: list[IntArray], corpus: Corpus, queries: list[Query]) -> dict[str, Any]:
     """R@1, R@10 (percent) and MRR over queries; ``ranked`` holds corpus rows, best first."""
     if not queries:
         return {"r1": None, "r10": None, "mrr": None, "num_queries": 0}
@@ -60,20 +75,6 @@ def query_metrics(ranked: list[np.ndarray], corpus: Corpus, queries: list[Query]
     return {"r1": 100 * r1 / n, "r10": 100 * r10 / n, "mrr": mrr / n, "num_queries": n}
 
 
-def fused_rerank(cand: np.ndarray, dense: np.ndarray, bm25: np.ndarray, loc_key: np.ndarray,
-                 weights: dict[str, Any], k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Re-score dense candidates (corpus rows) with the fused score; best k first."""
-    if len(cand) == 0:
-        return cand, dense
-    top = float(bm25.max())
-    bm = bm25 / top if top > 0 else np.zeros_like(bm25)
-    loc_rank = np.empty(len(cand))
-    loc_rank[np.argsort(loc_key, kind="stable")] = np.arange(len(cand))
-    score = dense + weights["w_bm25"] * bm + weights["w_loc"] / np.sqrt(1.0 + loc_rank)
-    order = np.argsort(-score, kind="stable")[:k]
-    return cand[order], score[order].astype(np.float32)
-
-
 class _RepoEval:
     """Per (repo, split): queries, accessibility and the lazily built lexical index."""
 
@@ -85,25 +86,25 @@ class _RepoEval:
         self._bm25: BM25 | None = None
         self._repo_rows = np.flatnonzero(self.access.in_repo)
 
-    def masks(self, qs: list[Query]) -> list[np.ndarray]:
+    def masks(self, qs: list[Query]) -> list[BoolArray]:
         return [self.access.mask(q.file_id, q.pos) for q in qs]
 
-    def bm25_scores(self, q: Query) -> np.ndarray:
+    def bm25_scores(self, q: Query) -> FloatArray:
         if self._bm25 is None:
             self._bm25 = BM25([tokenize(self.corpus.text(int(i))) for i in self._repo_rows])
-        full = np.zeros(len(self.corpus))
+        full: FloatArray = np.zeros(len(self.corpus))
         full[self._repo_rows] = self._bm25.scores(tokenize(q.text))
         return full
 
-    def dense(self, pidx: PremiseIndex, enc: Encoder, config: EvalConfig, k: int) -> list[tuple]:
-        out: list[tuple] = []
+    def dense(self, pidx: PremiseIndex, enc: Encoder, config: EvalConfig, k: int) -> list[Candidates]:
+        out: list[Candidates] = []
         for s in range(0, len(self.queries), _CHUNK):
             qs = self.queries[s : s + _CHUNK]
             vecs = enc.encode([q.text for q in qs], batch_size=config.batch_size, bf16=config.bf16)
             out.extend(pidx.search(vecs, self.masks(qs), k))
         return out
 
-    def bm25(self, k: int) -> list[np.ndarray]:
+    def bm25(self, k: int) -> list[IntArray]:
         out = []
         for q in self.queries:
             mask = self.access.mask(q.file_id, q.pos)
@@ -112,7 +113,7 @@ class _RepoEval:
             out.append(acc[np.argsort(-sc, kind="stable")[:k]])
         return out
 
-    def locality(self, k: int) -> list[np.ndarray]:
+    def locality(self, k: int) -> list[IntArray]:
         out = []
         for q in self.queries:
             acc = np.flatnonzero(self.access.mask(q.file_id, q.pos))
@@ -120,7 +121,7 @@ class _RepoEval:
             out.append(acc[np.argsort(key, kind="stable")[:k]])
         return out
 
-    def fusion_features(self, dense_cands: list[tuple]) -> list[tuple]:
+    def fusion_features(self, dense_cands: list[Candidates]) -> list[FusionFeatures]:
         feats = []
         for q, (cand, dense) in zip(self.queries, dense_cands, strict=True):
             feats.append((cand, dense, self.bm25_scores(q)[cand],
@@ -128,18 +129,18 @@ class _RepoEval:
         return feats
 
 
-def _fused_ranked(feats: list[tuple], weights: dict[str, Any], k: int) -> list[np.ndarray]:
+def _fused_ranked(feats: list[FusionFeatures], weights: FusionWeights, k: int) -> list[IntArray]:
     return [fused_rerank(c, d, b, lk, weights, k)[0] for c, d, b, lk in feats]
 
 
-def tune_fusion(evals: list[_RepoEval], feats: list[list[tuple]], k: int) -> dict[str, Any]:
+def tune_fusion(evals: list[_RepoEval], feats: list[list[FusionFeatures]], k: int) -> FusionWeights:
     """Grid search on validation queries: maximise mean R@10 over all of them, then MRR."""
     best: tuple[float, float] | None = None
     dense_score = (0.0, 0.0)
-    chosen = {"w_bm25": 0.0, "w_loc": 0.0}
+    chosen = FusionWeights(w_bm25=0.0, w_loc=0.0)
     for wb in FUSION_GRID:
         for wl in FUSION_GRID:
-            w = {"w_bm25": wb, "w_loc": wl}
+            w = FusionWeights(w_bm25=wb, w_loc=wl)
             tot_r10 = tot_mrr = 0.0
             n = 0
             for ev, f in zip(evals, feats, strict=True):
@@ -153,28 +154,13 @@ def tune_fusion(evals: list[_RepoEval], feats: list[list[tuple]], k: int) -> dic
                 dense_score = score
             if best is None or score > best:
                 best, chosen = score, w
-    chosen = dict(chosen)
-    chosen["val_r10"] = best[0] if best else None
-    chosen["val_r10_dense"] = dense_score[0]
-    # > 0 only when fusion beat dense on validation: the prover then uses fused.
-    chosen["val_r10_gain"] = (best[0] - dense_score[0]) if best else 0.0
-    chosen["val_queries"] = sum(len(ev.queries) for ev in evals)
-    return chosen
-
-
-def _store_result(store: Store, checkpoint_id: int | None, method: str, repo_id: int, scheme: str,
-                  split: str, metrics: dict[str, Any], details: dict[str, Any]) -> None:
-    # Replace, never duplicate: "IS" matches NULL checkpoints too.
-    store.conn.execute(
-        "DELETE FROM evaluations WHERE checkpoint_id IS ? AND method = ? AND repo_id = ? AND scheme = ? "
-        "AND split = ?",
-        (checkpoint_id, method, repo_id, scheme, split),
-    )
-    store.conn.execute(
-        "INSERT INTO evaluations (checkpoint_id, method, repo_id, scheme, split, r1, r10, mrr, num_queries, "
-        "details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (checkpoint_id, method, repo_id, scheme, split, metrics["r1"], metrics["r10"], metrics["mrr"],
-         metrics["num_queries"], json.dumps(details, sort_keys=True), utcnow()),
+    return dataclasses.replace(
+        chosen,
+        val_r10=best[0] if best else None,
+        val_r10_dense=dense_score[0],
+        # > 0 only when fusion beat dense on validation: the prover then uses fused.
+        val_r10_gain=(best[0] - dense_score[0]) if best else 0.0,
+        val_queries=sum(len(ev.queries) for ev in evals),
     )
 
 
@@ -182,28 +168,23 @@ def evaluate_retriever(
     store: Store, home: Home, *, checkpoint_id: int | None, repos: list[Repository], split: str,
     methods: tuple[str, ...], config: EvalConfig,
 ) -> dict[tuple[int, str], dict[str, Any]]:
-    from .api import METHODS
-    from .index import ensure_index
-
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise RetrievalError(f"unknown evaluation method(s) {unknown}: choose among {', '.join(METHODS)}")
     if split not in ("train", "val", "test"):
         raise RetrievalError(f"unknown split '{split}': use train, val or test")
-    scheme = config.splits.scheme
+    scheme = SPLIT_SCHEME
     for repo in repos:
         ensure_splits(store, repo, config.splits)
     k = max(config.num_retrieved, 10)
     model, max_length = encoder_spec(store, checkpoint_id, model=config.model, max_length=config.max_length)
-    from .data import load_corpus
-
     corpus = load_corpus(store)
     dense_idx = None
     if "dense" in methods or "fused" in methods:
         dense_idx = ensure_index(store, home, checkpoint_id=checkpoint_id, config=config, corpus=corpus)
     evals = [_RepoEval(store, r, corpus, split, scheme) for r in repos]
     results: dict[tuple[int, str], dict[str, Any]] = {}
-    ranked: dict[tuple[int, str], list[np.ndarray]] = {}
+    ranked: dict[tuple[int, str], list[IntArray]] = {}
     extra: dict[str, dict[str, Any]] = {}
 
     if dense_idx is not None:
@@ -212,8 +193,7 @@ def evaluate_retriever(
         for ev in evals:
             ranked[(ev.repo.id, "dense")] = [r[:k] for r, _ in dense_c[ev.repo.id]]
         if "fused" in methods:
-            key = encoder_key(checkpoint_id, model, max_length)
-            weights = read_fusion(store, home, checkpoint_id, key)
+            weights = read_fusion(store, checkpoint_id, model=config.model, max_length=config.max_length)
             if weights is None:
                 if split == "val":
                     val_evals, val_dense = evals, [dense_c[ev.repo.id] for ev in evals]
@@ -221,14 +201,14 @@ def evaluate_retriever(
                     val_evals = [_RepoEval(store, r, corpus, "val", scheme) for r in repos]
                     val_dense = [ev.dense(pidx, enc, config, config.fusion_candidates) for ev in val_evals]
                 feats = [ev.fusion_features(d) for ev, d in zip(val_evals, val_dense, strict=True)]
-                weights = tune_fusion(val_evals, feats, k)
-                weights["tuned_on"] = [f"{r.name}@{r.commit[:12]}" for r in repos]
-                record_fusion(store, home, checkpoint_id, key, weights)
-            extra["fused"] = {"fusion": weights}
+                weights = dataclasses.replace(tune_fusion(val_evals, feats, k),
+                                              tuned_on=tuple(f"{r.name}@{r.commit[:12]}" for r in repos))
+                record_fusion(store, checkpoint_id, weights, model=config.model, max_length=config.max_length)
+            extra["fused"] = {"fusion": weights.as_dict()}
             for ev in evals:
                 ranked[(ev.repo.id, "fused")] = _fused_ranked(ev.fusion_features(dense_c[ev.repo.id]), weights, k)
     if "untrained" in methods:
-        base_cfg = _replace(config, model=model, max_length=max_length)
+        base_cfg = dataclasses.replace(config, model=model, max_length=max_length)
         pidx_b, _, _, enc_b = ensure_index(store, home, checkpoint_id=None, config=base_cfg, corpus=corpus)
         for ev in evals:
             ranked[(ev.repo.id, "untrained")] = [r for r, _ in ev.dense(pidx_b, enc_b, config, k)]
@@ -245,13 +225,10 @@ def evaluate_retriever(
                 m = query_metrics(ranked[(ev.repo.id, method)], corpus, ev.queries)
                 details = {"model": model, "max_length": max_length, **extra.get(method, {})}
                 ckpt = checkpoint_id if method in ("dense", "fused") else None
-                _store_result(store, ckpt, method, ev.repo.id, scheme, split, m, details)
+                store.evaluations.record(Evaluation(
+                    checkpoint_id=ckpt, method=method, repo_id=ev.repo.id, scheme=scheme, split=split,
+                    r1=m["r1"], r10=m["r10"], mrr=m["mrr"], num_queries=m["num_queries"], details=details,
+                ))
                 results[(ev.repo.id, method)] = {**m, **({"fusion": extra[method]["fusion"]}
                                                          if method == "fused" else {})}
     return results
-
-
-def _replace(config: EvalConfig, **changes: Any) -> EvalConfig:
-    import dataclasses
-
-    return dataclasses.replace(config, **changes)

@@ -21,19 +21,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
-from database.store import utcnow
+from database.indexes import IndexRecord
 
 from .checkpoints import encoder_key, encoder_spec, load_encoder, read_fusion
-from .data import Access, Corpus, corpus_fingerprint, load_corpus
+from .config import EvalConfig
+from .data import Access, BoolArray, Corpus, FloatArray, IntArray, corpus_fingerprint, load_corpus
 from .errors import IndexMismatch, RetrievalError
+from .fusion import fused_rerank
+from .lexical import BM25, tokenize
+from .results import IndexInfo, Retrieved
 
 if TYPE_CHECKING:
     from database.home import Home
     from database.store import Repository, Store
 
-    from .api import EvalConfig, IndexInfo, Retrieved
     from .model import Encoder
+
+Float32Array = npt.NDArray[np.float32]
 
 OVERSAMPLE = 4
 MIN_CANDIDATES = 64
@@ -43,13 +49,13 @@ MIN_CANDIDATES = 64
 class PremiseIndex:
     """A loaded index: FAISS object, row -> premise id, and lazily the vectors."""
 
-    faiss_index: Any
-    premise_ids: np.ndarray
+    faiss_index: Any  # faiss.Index (faiss ships no type information)
+    premise_ids: IntArray
     kind: str
-    _vectors: np.ndarray | None = None
+    _vectors: Float32Array | None = None
 
     @property
-    def vectors(self) -> np.ndarray:
+    def vectors(self) -> Float32Array:
         if self._vectors is None:
             idx = self.faiss_index
             if self.kind == "ivf":
@@ -59,11 +65,11 @@ class PremiseIndex:
             self._vectors = idx.reconstruct_n(0, idx.ntotal) if idx.ntotal else np.zeros((0, idx.d), np.float32)
         return self._vectors
 
-    def search(self, queries: np.ndarray, masks: list[np.ndarray], k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    def search(self, queries: Float32Array, masks: list[BoolArray], k: int) -> list[tuple[IntArray, FloatArray]]:
         """For each query row and its [N] bool mask: (rows, scores) of the top-k accessible
         premises, best first (fewer when fewer are accessible)."""
         n = self.faiss_index.ntotal
-        out: list[tuple[np.ndarray, np.ndarray]] = []
+        out: list[tuple[IntArray, FloatArray]] = []
         if n == 0 or len(queries) == 0:
             return [(np.zeros(0, np.int64), np.zeros(0, np.float32)) for _ in masks]
         kp = min(n, max(OVERSAMPLE * k, MIN_CANDIDATES))
@@ -84,58 +90,46 @@ class PremiseIndex:
         return out
 
 
-def _new_faiss(kind: str, dim: int, vectors: np.ndarray) -> Any:
+def _new_faiss(kind: str, dim: int, vectors: Float32Array) -> Any:
     import faiss
 
     if kind == "flat":
         return faiss.IndexFlatIP(dim)
     if kind == "hnsw":
-        idx = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        idx.hnsw.efSearch = 128
-        return idx
+        hnsw = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efSearch = 128
+        return hnsw
     if kind == "ivf":
         # ~4·sqrt(N) lists, but never fewer than 39 training points per list (FAISS's
         # own rule; below it the centroids are poor and recall drops).
         nlist = max(1, min(4096, int(4 * np.sqrt(max(len(vectors), 1))), len(vectors) // 39))
         quantizer = faiss.IndexFlatIP(dim)
-        idx = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
         if len(vectors) < nlist:
             raise RetrievalError(f"an IVF index needs at least {nlist} premises; use --index-kind flat")
-        idx.train(vectors)
-        idx.nprobe = min(nlist, 32)
-        return idx
+        ivf.train(vectors)
+        ivf.nprobe = min(nlist, 32)
+        return ivf
     raise RetrievalError(f"unknown index kind '{kind}': use flat, ivf or hnsw")
 
 
-def _row(store: Store, key: str) -> dict[str, Any] | None:
-    r = store.conn.execute(
-        "SELECT id, checkpoint_id, path, kind, dim, num_vectors, corpus_fingerprint FROM faiss_indexes "
-        "WHERE encoder = ? ORDER BY id DESC LIMIT 1",
-        (key,),
-    ).fetchone()
-    if r is None:
-        return None
-    return dict(zip(("id", "checkpoint_id", "path", "kind", "dim", "num_vectors", "fingerprint"), r, strict=True))
-
-
-def _load(home: Home, row: dict[str, Any]) -> PremiseIndex:
+def _load(home: Home, row: IndexRecord) -> PremiseIndex:
     import faiss
 
-    directory = home.root / row["path"]
+    directory = home.root / row.path
     try:
         idx = faiss.read_index(str(directory / "index.faiss"))
         ids = np.load(directory / "premise_ids.npy")
     except (RuntimeError, OSError) as exc:
         raise IndexMismatch(f"cannot read the index in {directory} ({exc}): rebuild it with "
                             "`leanagent eval` or delete the directory") from exc
-    if idx.ntotal != len(ids) or idx.ntotal != row["num_vectors"] or corpus_fingerprint(ids) != row["fingerprint"]:
+    if idx.ntotal != len(ids) or idx.ntotal != row.num_vectors or corpus_fingerprint(ids) != row.corpus_fingerprint:
         raise IndexMismatch(f"the index in {directory} does not match its database row: delete the "
                             "directory and its faiss_indexes row, then rebuild")
-    return PremiseIndex(idx, ids, row["kind"])
+    return PremiseIndex(idx, ids, row.kind)
 
 
-def _save(store: Store, home: Home, key: str, checkpoint_id: int | None, pidx: PremiseIndex,
-          old: dict[str, Any] | None) -> int:
+def _save(store: Store, home: Home, key: str, checkpoint_id: int | None, pidx: PremiseIndex) -> int:
     import faiss
 
     rel = Path("indexes") / key
@@ -148,14 +142,9 @@ def _save(store: Store, home: Home, key: str, checkpoint_id: int | None, pidx: P
     with store.atomic():
         os.replace(directory / "index.faiss.tmp", directory / "index.faiss")
         os.replace(directory / "premise_ids.tmp.npy", directory / "premise_ids.npy")
-        if old is not None:
-            store.conn.execute("DELETE FROM faiss_indexes WHERE encoder = ?", (key,))
-        cur = store.conn.execute(
-            "INSERT INTO faiss_indexes (checkpoint_id, encoder, path, kind, dim, num_vectors, "
-            "corpus_fingerprint, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (checkpoint_id, key, str(rel), pidx.kind, pidx.faiss_index.d, pidx.faiss_index.ntotal, fp, utcnow()),
-        )
-    return int(cur.lastrowid)
+        return store.faiss_indexes.replace(encoder=key, checkpoint_id=checkpoint_id, path=str(rel), kind=pidx.kind,
+                                           dim=int(pidx.faiss_index.d), num_vectors=int(pidx.faiss_index.ntotal),
+                                           corpus_fingerprint=fp)
 
 
 def ensure_index(
@@ -163,17 +152,15 @@ def ensure_index(
     encoder: Encoder | None = None, corpus: Corpus | None = None,
 ) -> tuple[PremiseIndex, IndexInfo, Corpus, Encoder]:
     """Load the encoder's index, bringing it up to date with the database's premises."""
-    from .api import IndexInfo
-
     model, max_length = encoder_spec(store, checkpoint_id, model=config.model, max_length=config.max_length)
     key = encoder_key(checkpoint_id, model, max_length)
     if encoder is None:
         encoder = load_encoder(store, home, checkpoint_id, model=config.model, max_length=config.max_length,
                                device=config.device)
     corpus = corpus if corpus is not None else load_corpus(store)
-    row = _row(store, key)
+    row = store.faiss_indexes.latest(key)
     pidx: PremiseIndex | None = None
-    if row is not None and row["kind"] == config.index_kind:
+    if row is not None and row.kind == config.index_kind:
         try:
             pidx = _load(home, row)
         except IndexMismatch:
@@ -185,8 +172,7 @@ def ensure_index(
     start = 0 if pidx is None else len(pidx.premise_ids)
     new_rows = np.arange(start, len(corpus.ids))
     if pidx is not None and len(new_rows) == 0 and row is not None:
-        info = IndexInfo(row["id"], checkpoint_id, home.root / row["path"], row["kind"], row["dim"],
-                         row["num_vectors"], 0)
+        info = IndexInfo(row.id, checkpoint_id, home.root / row.path, row.kind, row.dim, row.num_vectors, 0)
         return pidx, info, corpus, encoder
     vectors = encoder.encode(corpus.texts(new_rows), batch_size=config.batch_size, bf16=config.bf16,
                              progress=config.progress)
@@ -196,7 +182,7 @@ def ensure_index(
         pidx.faiss_index.add(vectors)
     pidx.premise_ids = corpus.ids.copy()
     pidx._vectors = None
-    index_id = _save(store, home, key, checkpoint_id, pidx, row)
+    index_id = _save(store, home, key, checkpoint_id, pidx)
     info = IndexInfo(index_id, checkpoint_id, home.indexes / key, pidx.kind, pidx.faiss_index.d,
                      pidx.faiss_index.ntotal, len(new_rows))
     return pidx, info, corpus, encoder
@@ -210,10 +196,6 @@ def retrieve(
     store: Store, home: Home, *, checkpoint_id: int | None, query: str, repo: Repository,
     file: str | None, position: tuple[int, int] | None, k: int, method: str, config: EvalConfig,
 ) -> list[Retrieved]:
-    from .api import Retrieved
-    from .evaluate import fused_rerank
-    from .lexical import BM25, tokenize
-
     if method not in ("dense", "fused"):
         raise RetrievalError(f"unknown retrieval method '{method}': use dense or fused")
     pidx, _, corpus, encoder = ensure_index(store, home, checkpoint_id=checkpoint_id, config=config)
@@ -231,8 +213,7 @@ def retrieve(
     if method == "dense":
         rows, scores = pidx.search(q, [mask], k)[0]
     else:
-        model, max_length = encoder_spec(store, checkpoint_id, model=config.model, max_length=config.max_length)
-        weights = read_fusion(store, home, checkpoint_id, encoder_key(checkpoint_id, model, max_length))
+        weights = read_fusion(store, checkpoint_id, model=config.model, max_length=config.max_length)
         if weights is None:
             raise RetrievalError(
                 "no fusion weights are recorded for this encoder: run `leanagent eval` first "
@@ -241,7 +222,7 @@ def retrieve(
         cand, dense = pidx.search(q, [mask], max(k, config.fusion_candidates))[0]
         repo_rows = np.flatnonzero(access.in_repo)
         bm25 = BM25([tokenize(corpus.text(int(i))) for i in repo_rows])
-        full = np.zeros(len(corpus))
+        full: FloatArray = np.zeros(len(corpus))
         full[repo_rows] = bm25.scores(tokenize(query))
         loc = (access.locality_key(file_id, position or (10**9, 0)) if file_id is not None
                else np.zeros(len(corpus)))

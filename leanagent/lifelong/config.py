@@ -1,0 +1,178 @@
+"""What a lifelong run is: `RunConfig`, composed of the curriculum's, the trainer's and
+the evaluator's own configurations (never copies of their fields).
+
+A run's configuration is its identity: `RunConfig.as_json` is stored with the run and a
+run of the same name is continued only with an equal one. Fields that do not change
+results (the device, progress bars) are not part of it (see
+`prover.retrieval.config.identity`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from curriculum import ORDERS, CurriculumConfig
+from database.errors import ConfigError, RunError
+from database.splits import SplitConfig
+from prover.retrieval.config import EvalConfig, TrainConfig
+
+STRATEGIES = ("progressive", "naive", "merge", "scratch")
+DATA_MODES = ("single", "replay", "merge")
+
+
+class Strategy(NamedTuple):
+    from_previous: bool  # start each step from the previous step's checkpoint
+    carry_optimizer: bool  # resume the previous step's optimizer state
+    default_data: str  # data mode when --data is not given
+
+
+STRATEGY: dict[str, Strategy] = {
+    "progressive": Strategy(True, True, "single"),  # LeanAgent
+    "naive": Strategy(True, False, "single"),  # plain fine-tuning on the new repository
+    "merge": Strategy(True, True, "merge"),  # LeanAgent's merge-all experiments
+    "scratch": Strategy(False, False, "merge"),  # retrain from the base model on everything so far
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunConfig:
+    strategy: str = "progressive"
+    order: str = "easy-count"
+    #: None: the strategy's default (single for progressive/naive, merge otherwise).
+    data: str | None = None
+    #: Earlier repositories sampled into each step's data in ``replay`` mode.
+    replay: int = 0
+    #: EWC between steps: the loop computes each step's Fisher and trains the next step
+    #: with ``ewc_lambda`` times the penalty (``train.ewc_lambda`` stays 0).
+    ewc: bool = False
+    ewc_lambda: float = 0.1
+    #: Seed of the replay sample (the curriculum and the trainer have their own).
+    seed: int = 3407
+    curriculum: CurriculumConfig = field(default_factory=CurriculumConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    #: Evaluation, indexing and the untrained baseline (whose model is ``train.model``).
+    eval: EvalConfig = field(default_factory=EvalConfig)
+
+    def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise ConfigError(f"unknown strategy {self.strategy!r}: choose one of {', '.join(STRATEGIES)}")
+        if self.order not in ORDERS:
+            raise ConfigError(f"unknown order {self.order!r}: choose one of {', '.join(ORDERS)}")
+        if self.data is not None and self.data not in DATA_MODES:
+            raise ConfigError(f"unknown data mode {self.data!r}: choose one of {', '.join(DATA_MODES)}")
+        if self.replay < 0:
+            raise ConfigError(f"--replay must be >= 0, got {self.replay}")
+        if self.replay and self.data_mode != "replay":
+            raise ConfigError(f"--replay {self.replay} needs --data replay (the data mode is {self.data_mode})")
+        if self.ewc_lambda < 0:
+            raise ConfigError(f"--ewc-lambda must be >= 0, got {self.ewc_lambda}")
+        if self.train.ewc_lambda or self.train.fisher_path is not None:
+            raise ConfigError("a run sets EWC with RunConfig.ewc / ewc_lambda (--ewc, --ewc-lambda): the loop "
+                              "supplies each step's Fisher; leave train.ewc_lambda and train.fisher_path unset")
+        if (self.eval.model, self.eval.max_length) != (self.train.model, self.train.max_length):
+            raise ConfigError(
+                f"eval.model/max_length ({self.eval.model}, {self.eval.max_length}) must equal train.model/"
+                f"max_length ({self.train.model}, {self.train.max_length}): the untrained baseline is the "
+                "encoder training starts from"
+            )
+
+    @property
+    def data_mode(self) -> str:
+        if self.data is not None:
+            return self.data
+        return "replay" if self.replay else STRATEGY[self.strategy].default_data
+
+    @property
+    def epochs(self) -> int:
+        return self.train.epochs
+
+    def default_name(self) -> str:
+        parts = [self.strategy, self.order, self.data_mode]
+        if self.data_mode == "replay":
+            parts.append(str(self.replay))
+        if self.ewc:
+            parts.append("ewc")
+        if self.train.epochs != 1:
+            parts.append(f"e{self.train.epochs}")
+        return "-".join(parts)
+
+    def as_json(self) -> dict[str, Any]:
+        """The run's identity, JSON-ready (tuples as lists, as stored)."""
+        return {
+            "strategy": self.strategy,
+            "order": self.order,
+            "data": self.data_mode,
+            "replay": self.replay,
+            "ewc": self.ewc,
+            "ewc_lambda": self.ewc_lambda,
+            "seed": self.seed,
+            "curriculum": {**dataclasses.asdict(self.curriculum),
+                           "percentiles": list(self.curriculum.percentiles)},
+            "train": _lists(self.train.identity()),
+            "eval": _lists(self.eval.identity()),
+        }
+
+    @classmethod
+    def from_json(cls, stored: dict[str, Any]) -> RunConfig:
+        """The configuration a run was stored with (`as_json`'s output, or the flat layout
+        of leanagent 0.1, where four retriever options sat beside the loop's)."""
+        d = dict(stored)
+        if "train" not in d:
+            d = _from_flat(d)
+        try:
+            curriculum = dict(d.pop("curriculum", {}))
+            if "percentiles" in curriculum:
+                curriculum["percentiles"] = tuple(curriculum["percentiles"])
+            return cls(
+                curriculum=CurriculumConfig(**curriculum),
+                train=_build(TrainConfig, d.pop("train")),
+                eval=_build(EvalConfig, d.pop("eval", {})),
+                **d,
+            )
+        except TypeError as exc:
+            raise RunError(
+                f"a stored run configuration has fields this leanagent does not know ({exc}): it was written by "
+                "a newer leanagent; upgrade it (pip install -U leanagent)"
+            ) from exc
+
+
+def _lists(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_lists(v) for v in value]
+    return value
+
+
+def _build(cls: type[Any], values: dict[str, Any]) -> Any:
+    values = dict(values)
+    if isinstance(values.get("splits"), dict):
+        values["splits"] = SplitConfig(**values["splits"])
+    return cls(**values)
+
+
+def _from_flat(d: dict[str, Any]) -> dict[str, Any]:
+    train: dict[str, Any] = {"seed": d.get("seed", 3407)}
+    if "epochs" in d:
+        train["epochs"] = d.pop("epochs")
+    for key in ("model", "max_steps", "batch_size", "max_length"):
+        value = d.pop(key, None)
+        if value is not None:
+            train[key] = value
+    d["train"] = train
+    d["eval"] = {k: train[k] for k in ("model", "max_length") if k in train}
+    return d
+
+
+def config_diff(a: dict[str, Any], b: dict[str, Any], prefix: str = "") -> list[str]:
+    """Dotted names of the fields where two `RunConfig.as_json` values differ."""
+    out: list[str] = []
+    for key in sorted(set(a) | set(b)):
+        x, y = a.get(key), b.get(key)
+        if isinstance(x, dict) and isinstance(y, dict):
+            out.extend(config_diff(x, y, f"{prefix}{key}."))
+        elif x != y:
+            out.append(prefix + key)
+    return out

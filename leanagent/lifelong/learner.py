@@ -1,0 +1,95 @@
+"""What the loop needs from a retriever (`Learner`), and the real one over
+`prover.retrieval.api` (`RetrieverLearner`). Tests plug fast deterministic learners into
+the same seam."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from database.home import Home
+from database.store import Repository, Store
+from prover.retrieval.config import EvalConfig, TrainConfig
+
+from .config import RunConfig
+
+#: Per (repo id, method): ``{"r1", "r10", "mrr", "num_queries", ...}``.
+Results = dict[tuple[int, str], dict[str, Any]]
+
+
+class Learner(Protocol):
+    """What the loop needs from a retriever."""
+
+    def prepare(self, repo: Repository) -> None:
+        """Make the repository's train/val/test split exist (idempotent)."""
+
+    def train(
+        self, *, repos: list[Repository], parent: int | None, resume_optimizer: bool, fisher_path: str | None
+    ) -> int:
+        """Train one step; register and return a checkpoint id."""
+
+    def fisher(self, *, checkpoint_id: int, repos: list[Repository]) -> str:
+        """Compute the diagonal Fisher at the checkpoint; return its path."""
+
+    def index(self, *, checkpoint_id: int) -> dict[str, Any]:
+        """Index every premise with the checkpoint; return a JSON-able summary."""
+
+    def evaluate(
+        self, *, checkpoint_id: int | None, repos: list[Repository], split: str, methods: tuple[str, ...]
+    ) -> Results:
+        """Metrics per (repo id, method); rows also go to ``evaluations``."""
+
+
+@dataclass(frozen=True)
+class RetrieverLearner:
+    """`Learner` over `prover.retrieval.api` (the dense premise retriever)."""
+
+    store: Store
+    home: Home
+    train_config: TrainConfig
+    eval_config: EvalConfig
+    ewc_lambda: float = 0.0
+
+    @classmethod
+    def create(cls, store: Store, home: Home, config: RunConfig, *, progress: bool = False) -> RetrieverLearner:
+        """``progress``: tqdm bars on stderr for training and encoding (a display choice,
+        so not part of the run's configuration)."""
+        return cls(store, home, dataclasses.replace(config.train, progress=progress),
+                   dataclasses.replace(config.eval, progress=progress), config.ewc_lambda if config.ewc else 0.0)
+
+    def prepare(self, repo: Repository) -> None:
+        from prover.retrieval import api
+
+        api.ensure_splits(self.store, repo, self.train_config)
+
+    def train(
+        self, *, repos: list[Repository], parent: int | None, resume_optimizer: bool, fisher_path: str | None
+    ) -> int:
+        from prover.retrieval import api
+
+        config = self.train_config
+        if fisher_path is not None and self.ewc_lambda > 0:
+            config = dataclasses.replace(config, ewc_lambda=self.ewc_lambda, fisher_path=fisher_path)
+        return api.train_retriever(self.store, self.home, repos=repos, parent_checkpoint_id=parent,
+                                   config=config, resume_optimizer=resume_optimizer)
+
+    def fisher(self, *, checkpoint_id: int, repos: list[Repository]) -> str:
+        from prover.retrieval import api
+
+        return str(api.compute_fisher(self.store, self.home, checkpoint_id=checkpoint_id, repos=repos,
+                                      config=self.train_config))
+
+    def index(self, *, checkpoint_id: int) -> dict[str, Any]:
+        from prover.retrieval import api
+
+        ix = api.build_index(self.store, self.home, checkpoint_id=checkpoint_id, config=self.eval_config)
+        return {"index_id": ix.id, "path": str(ix.path), "num_vectors": ix.num_vectors, "added": ix.added}
+
+    def evaluate(
+        self, *, checkpoint_id: int | None, repos: list[Repository], split: str, methods: tuple[str, ...]
+    ) -> Results:
+        from prover.retrieval import api
+
+        return api.evaluate_retriever(self.store, self.home, checkpoint_id=checkpoint_id, repos=repos,
+                                      split=split, methods=methods, config=self.eval_config)

@@ -1,0 +1,236 @@
+"""The loop: per position, run every stage not yet finished, in order; plan new positions
+when every planned one is done. See the package docstring for the stages and why a kill
+at any moment is safe."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from curriculum import DYNAMIC_ORDERS, order_repositories, progress_history
+from database.errors import RunError
+from database.store import Repository, Store
+
+from .config import STRATEGY, RunConfig
+from .learner import Learner, Results
+from .state import RunState, open_run, stages_for
+
+log = logging.getLogger(__name__)
+
+BASELINE_METHODS = ("bm25", "locality", "untrained")
+PROVE_SKIPPED = "skipped: proof search is not implemented yet"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: int
+    name: str
+    positions: int
+    stages_done: int
+    status: str
+
+
+@dataclass
+class _Ctx:
+    state: RunState
+    learner: Learner
+    config: RunConfig
+    on_event: Callable[[str], None]
+
+    @property
+    def store(self) -> Store:
+        return self.state.store
+
+
+def run_lifelong(
+    store: Store,
+    learner: Learner,
+    config: RunConfig,
+    *,
+    repos: Sequence[Repository] | None = None,
+    name: str | None = None,
+    on_event: Callable[[str], None] | None = None,
+) -> RunSummary:
+    """Run (or continue) the lifelong loop until every repository in ``repos`` (default:
+    all) is learned. Safe to call again after any interruption."""
+    run_id = open_run(store, config, name=name)
+    state = RunState.load(store, run_id)
+    wanted = list(repos) if repos is not None else list(state.repos.values())
+    ctx = _Ctx(state, learner, config, on_event or log.info)
+    missing = [p for p in state.positions() if state.stages[(p, "plan")].repo_id not in state.repos]
+    if missing:
+        raise RunError(f"run {run_id} refers to repositories no longer in the database (positions {missing})")
+    store.runs.set_status(run_id, "running")
+    stages = stages_for(config)
+    while True:
+        pos = next((p for p in state.positions() if not all(state.finished(p, s) for s in stages)), None)
+        if pos is None:
+            if not _plan(ctx, wanted):
+                break
+            continue
+        for stage in stages:
+            if state.finished(pos, stage):
+                continue
+            repo = state.repo_at(pos)
+            ctx.on_event(f"[{pos + 1}] {repo.name}: {stage}")
+            state.mark_running(pos, repo.id, stage)
+            _STAGE_FUNCS[stage](ctx, pos, repo)
+            state.reload()
+    store.runs.set_status(run_id, "done")
+    done = sum(1 for s in state.stages.values() if s.finished)
+    return RunSummary(run_id, name or config.default_name(), len(state.positions()), done, "done")
+
+
+def _plan(ctx: _Ctx, wanted: Sequence[Repository]) -> bool:
+    """Append positions for repositories not yet in the run; False when none is left."""
+    state = ctx.state
+    planned = state.planned_repo_ids()
+    todo = [r for r in wanted if r.id not in planned]
+    if not todo:
+        return False
+    history = None
+    dynamic = ctx.config.order in DYNAMIC_ORDERS
+    start = len(state.positions())
+    if dynamic:
+        lineage = state.lineage(start - 1)
+        if start == 0:
+            # The teacher's first measurement of every candidate: the untrained encoder.
+            for r in todo:
+                ctx.learner.prepare(r)
+            ctx.learner.evaluate(checkpoint_id=None, repos=todo, split="val", methods=("untrained",))
+        history = progress_history(ctx.store, [r.id for r in todo], lineage)
+    placements = order_repositories(ctx.store, todo, ctx.config.order, ctx.config.curriculum, history=history)
+    if dynamic:
+        placements = placements[:1]  # the teacher is asked again after the next step
+    for i, p in enumerate(placements):
+        info = {"order": ctx.config.order, "reason": p.reason, "key": p.key, "name": p.name}
+        state.mark_finished(start + i, p.repo_id, "plan", info)
+        ctx.on_event(f"[{start + i + 1}] {p.name}: {p.reason}")
+    return True
+
+
+def _stage_data(ctx: _Ctx, pos: int, repo: Repository) -> None:
+    ctx.learner.prepare(repo)
+    earlier = [ctx.state.repo_at(p) for p in range(pos)]
+    mode = ctx.config.data_mode
+    if mode == "single":
+        train = [repo]
+        why = "this repository only (LeanAgent's single-repository mode)"
+    elif mode == "merge":
+        train = [*earlier, repo]
+        why = "every repository so far"
+    else:
+        k = min(ctx.config.replay, len(earlier))
+        # Seeded per position so that a resumed run samples the same repositories.
+        sample = sorted(random.Random(ctx.config.seed * 1000 + pos).sample(range(len(earlier)), k))
+        train = [*(earlier[i] for i in sample), repo]
+        why = f"this repository plus {k} earlier one(s) sampled with seed {ctx.config.seed}"
+    info = {"mode": mode, "train_repo_ids": [r.id for r in train], "train_repos": [r.name for r in train],
+            "why": why}
+    ctx.state.mark_finished(pos, repo.id, "data", info)
+
+
+def _metric(res: Results, repo_id: int, method: str) -> dict[str, Any]:
+    m = res.get((repo_id, method)) or {}
+    return {k: m.get(k) for k in ("r1", "r10", "mrr", "num_queries")}
+
+
+def _stage_baseline(ctx: _Ctx, pos: int, repo: Repository) -> None:
+    res = ctx.learner.evaluate(checkpoint_id=None, repos=[repo], split="test", methods=BASELINE_METHODS)
+    info: dict[str, Any] = {m: _metric(res, repo.id, m) for m in BASELINE_METHODS}
+    prev = ctx.state.checkpoint_at(pos - 1)
+    if prev is None:
+        info["pre"] = info["untrained"]
+        info["pre_checkpoint_id"] = None
+    else:
+        pre = ctx.learner.evaluate(checkpoint_id=prev, repos=[repo], split="test", methods=("dense",))
+        info["pre"] = _metric(pre, repo.id, "dense")
+        info["pre_checkpoint_id"] = prev
+    ctx.state.mark_finished(pos, repo.id, "baseline", info)
+
+
+def _train_repos(ctx: _Ctx, pos: int) -> list[Repository]:
+    return [ctx.state.repos[int(i)] for i in ctx.state.info(pos, "data")["train_repo_ids"]]
+
+
+def _trained_checkpoint(ctx: _Ctx, pos: int) -> int:
+    ckpt = ctx.state.checkpoint_at(pos)
+    if ckpt is None:  # the train stage always records one
+        raise RunError(f"run {ctx.state.run_id}: position {pos} has no trained checkpoint")
+    return ckpt
+
+
+def _stage_train(ctx: _Ctx, pos: int, repo: Repository) -> None:
+    strategy = STRATEGY[ctx.config.strategy]
+    parent = ctx.state.checkpoint_at(pos - 1) if strategy.from_previous else None
+    fisher_path = None
+    if ctx.config.ewc and pos > 0 and parent is not None:
+        fisher_path = ctx.state.info(pos - 1, "fisher")["path"]
+    resume = bool(strategy.carry_optimizer and parent is not None)
+    ckpt = ctx.learner.train(repos=_train_repos(ctx, pos), parent=parent, resume_optimizer=resume,
+                             fisher_path=fisher_path)
+    info = {"checkpoint_id": ckpt, "parent_checkpoint_id": parent, "resume_optimizer": resume,
+            "fisher_path": fisher_path, "epochs": ctx.config.train.epochs}
+    ctx.state.mark_finished(pos, repo.id, "train", info)
+
+
+def _stage_fisher(ctx: _Ctx, pos: int, repo: Repository) -> None:
+    ckpt = _trained_checkpoint(ctx, pos)
+    path = ctx.learner.fisher(checkpoint_id=ckpt, repos=_train_repos(ctx, pos))
+    ctx.state.mark_finished(pos, repo.id, "fisher", {"path": str(path), "checkpoint_id": ckpt})
+
+
+def _stage_index(ctx: _Ctx, pos: int, repo: Repository) -> None:
+    info = ctx.learner.index(checkpoint_id=_trained_checkpoint(ctx, pos))
+    ctx.state.mark_finished(pos, repo.id, "index", info)
+
+
+def _stage_evaluate(ctx: _Ctx, pos: int, repo: Repository) -> None:
+    state = ctx.state
+    ckpt = _trained_checkpoint(ctx, pos)
+    seen = [state.repo_at(p) for p in range(pos + 1)]
+    test = ctx.learner.evaluate(checkpoint_id=ckpt, repos=seen, split="test", methods=("dense",))
+    val = ctx.learner.evaluate(checkpoint_id=ckpt, repos=[repo], split="val", methods=("dense",))
+    info: dict[str, Any] = {
+        "checkpoint_id": ckpt,
+        "test": [{"repo_id": r.id, **_metric(test, r.id, "dense")} for r in seen],
+        "val": _metric(val, repo.id, "dense"),
+    }
+    if ctx.config.order in DYNAMIC_ORDERS:
+        planned = state.planned_repo_ids()
+        candidates = [r for r in state.repos.values() if r.id not in planned]
+        if candidates:
+            # The teacher's next measurement of every candidate (stored in evaluations).
+            for r in candidates:
+                ctx.learner.prepare(r)
+            ctx.learner.evaluate(checkpoint_id=ckpt, repos=candidates, split="val", methods=("dense",))
+            info["probed_repo_ids"] = [r.id for r in candidates]
+
+    own = [c for c in state.lineage(pos) if c is not None]
+
+    def tag() -> None:
+        # The learner wrote the evaluations; tie the rows of this run's checkpoints
+        # (including pre-training evaluations made since) to the run.
+        ctx.store.evaluations.tag_run(state.run_id, own)
+
+    state.mark_finished(pos, repo.id, "evaluate", info, also=tag)
+
+
+def _stage_prove(ctx: _Ctx, pos: int, repo: Repository) -> None:
+    sorries = len(ctx.store.theorems(repo, status="sorry"))
+    info = {"reason": PROVE_SKIPPED, "sorry_theorems": sorries}
+    ctx.state.mark_finished(pos, repo.id, "prove", info, status="skipped")
+
+
+_STAGE_FUNCS: dict[str, Callable[[_Ctx, int, Repository], None]] = {
+    "data": _stage_data,
+    "baseline": _stage_baseline,
+    "train": _stage_train,
+    "fisher": _stage_fisher,
+    "index": _stage_index,
+    "evaluate": _stage_evaluate,
+    "prove": _stage_prove,
+}
