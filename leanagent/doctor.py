@@ -72,6 +72,7 @@ class DoctorReport:
 @dataclass(frozen=True)
 class DoctorConfig:
     home: Path | None = None  # the resolved leanagent home
+    home_error: str | None = None  # why the home could not be resolved (a bad --home, LEANAGENT_HOME)
     measure: bool = True  # run the bf16 probe and the lean-dojo import
     timeout: float = 20.0  # seconds per external command
     environ: Mapping[str, str] | None = None  # for PATH lookups; default os.environ
@@ -142,7 +143,8 @@ def check_sqlite() -> Check:
 def check_home(cfg: DoctorConfig) -> Check:
     home = cfg.home
     if home is None:
-        return Check("home", "core", WARNING, "not resolved", required=False)
+        return Check("home", "core", ERROR, cfg.home_error or "not resolved", required=True,
+                     fix="pass --home DIR (a directory) or set LEANAGENT_HOME to one")
     probe = home
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent

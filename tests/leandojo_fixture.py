@@ -16,10 +16,16 @@ tokens in source order; whitespace after a token is its ``trailing`` text, as in
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 from pathlib import Path
 from typing import Any
+
+#: lean-dojo is an optional extra. Tests check for it without importing it: importing
+#: lean_dojo creates ~/.cache/lean_dojo and replaces loguru's handlers in this process.
+HAS_LEANDOJO = importlib.util.find_spec("lean_dojo") is not None
+NO_LEANDOJO = "lean-dojo is not installed (pip install 'leanagent[leandojo]')"
 
 TOOLCHAIN = "leanprover/lean4:v4.20.0\n"
 
@@ -271,7 +277,9 @@ def write_project(root: Path) -> str:
     """The Lean project as a git repository; returns its commit."""
     (root / "Toy").mkdir(parents=True)
     (root / "lean-toolchain").write_text(TOOLCHAIN)
-    (root / "lakefile.lean").write_text('import Lake\nopen Lake DSL\n\npackage toy\n\n@[default_target]\nlean_lib Toy\n')
+    # No Toy.lean root module: the library is every file under Toy/.
+    (root / "lakefile.lean").write_text("import Lake\nopen Lake DSL\n\npackage toy\n\n@[default_target]\n"
+                                        "lean_lib Toy where\n  globs := #[.submodules `Toy]\n")
     (root / "Toy" / "Basic.lean").write_text(BASIC)
     (root / "Toy" / "Arith.lean").write_text(ARITH)
     git(root, "init", "-q", "-b", "main")

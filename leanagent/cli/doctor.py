@@ -22,12 +22,12 @@ def doctor(app: App, as_json: bool, no_measure: bool) -> None:
     from database.errors import LeanAgentError
     from leanagent.doctor import DoctorConfig, format_report, run_checks
 
+    home, error = None, None
     try:
         home = app.home.root
     except LeanAgentError as exc:  # a bad --home is one of the things to report, not a crash
-        click.echo(f"warning: {exc}", err=True)
-        home = None
-    report = run_checks(DoctorConfig(home=home, measure=not no_measure))
+        error = str(exc)
+    report = run_checks(DoctorConfig(home=home, home_error=error, measure=not no_measure))
     if as_json:
         emit_json(report.as_dict())
     else:

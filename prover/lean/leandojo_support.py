@@ -145,12 +145,16 @@ class Range:
         return (self.low is None or v >= self.low) and (self.below is None or v < self.below)
 
     def describe(self) -> str:
-        if self.low and self.below:
-            return f"Lean {self.low} up to (not including) {self.below}"
+        below = self.below
+        # "before v4.22" reads better than "below v4.22.0-rc1", and means the same.
+        bound = (f"v{below.major}.{below.minor}" if below is not None and below.patch == 0 and below.rc == 1
+                 else str(below))
+        if self.low and below:
+            return f"Lean {self.low} or later, before {bound}"
         if self.low:
             return f"Lean {self.low} or later"
-        if self.below:
-            return f"Lean below {self.below}"
+        if below:
+            return f"Lean before {bound}"
         return "any Lean version"
 
 

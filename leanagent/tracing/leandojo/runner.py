@@ -119,9 +119,10 @@ def run_worker(job: TraceJob) -> None:
     job.settings.cache_dir.mkdir(parents=True, exist_ok=True)
     job.settings.tmp_dir.mkdir(parents=True, exist_ok=True)
     spec = job.workdir / "spec.json"
+    trace_file = job.workdir / "traceback.txt"
     spec.write_text(json.dumps({
         "repo_path": str(job.repo_path), "commit": job.commit, "records": str(job.records),
-        "build_deps": job.build_deps,
+        "build_deps": job.build_deps, "traceback": str(trace_file),
     }), encoding="utf-8")
     env = leandojo_environment(job.settings)
     # The worker imports leanagent's own modules from wherever this process found them.
@@ -161,14 +162,18 @@ def run_worker(job: TraceJob) -> None:
             # Anything the worker started and left behind (Ray, lake) goes with it.
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
+            if trace_file.is_file():
+                logf.write("# leanagent: the worker's Python traceback\n" + trace_file.read_text(encoding="utf-8"))
     lines = list(tail)
     if returncode == 0 and lines and lines[-1] == DONE_MARK and job.records.is_file():
         return
-    text = "\n".join(lines)
     why = _summary(lines) or (f"timed out after {job.timeout:.0f}s" if timed_out else f"exit status {returncode}")
+    text = "\n".join(line for line in lines if not line.startswith((FAILURE_MARK, DONE_MARK)))
+    why = why.rstrip(".")
+    hint = _hint(f"{text}\n{why}", returncode)
     raise LeanDojoTraceError(
         f"lean-dojo could not trace {job.repo_path} at {job.commit[:12]}: {why}.\n"
-        f"Hint: {_hint(text, returncode)}.\n"
+        f"Hint: {hint}.\n"
         f"Last lines of lean-dojo's log (whole log: {job.log_path}):\n{text}",
         log_tail=text, log_path=job.log_path, returncode=returncode,
     )

@@ -68,7 +68,14 @@ def main(argv: list[str]) -> int:
     try:
         run(spec)
     except BaseException as exc:  # everything ends in the log, summarised on the last line
-        traceback.print_exc(file=sys.stderr)
+        # The traceback is for the log file only (the parent appends it there), never for
+        # the error shown to the user: they get lean-dojo's own output and the summary.
+        trace_file = spec.get("traceback")
+        if trace_file:
+            with open(trace_file, "w", encoding="utf-8") as fh:
+                traceback.print_exc(file=fh)
+        else:
+            traceback.print_exc(file=sys.stderr)
         summary = f"{type(exc).__name__}: {exc}".replace("\n", " ").strip()
         print(f"{FAILURE_MARK}{summary[:2000]}", file=sys.stderr, flush=True)
         return 3
