@@ -123,7 +123,7 @@ def test_cli_never_imports_lean_dojo_outside_leandojo_commands(tmp_path, fixture
         r = CliRunner()
         for args in (["--help"], ["add", "--help"], ["repos"], ["sorries"],
                      ["add", {str(fixtures / 'lean' / 'proj')!r}, "--tracer", "static"], ["repos", "--json"],
-                     ["theorems", "proj"], ["doctor", "--json", "--no-measure"], ["doctor", "--json"]):
+                     ["theorems", "proj"], ["doctor", "--json", "--no-measure"]):
             res = r.invoke(main, args, catch_exceptions=False)
             assert res.exit_code == 0, (args, res.output)
         bad = sorted(m for m in sys.modules if m.split(".")[0] in ("lean_dojo", "loguru", "ray", "github", "dotenv"))

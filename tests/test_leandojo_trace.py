@@ -123,9 +123,11 @@ def test_trace_supersedes_static_data_of_the_same_commit(toy, fake_extract, home
     assert "leandojo+static" in listing.output
     data = json.loads(CliRunner().invoke(main, ["--home", str(home), "repos", "--json"]).output)
     assert data[0]["tracer"] == "leandojo" and data[0]["superseded"]["tracer"] == "static"
-    # tracing again is a no-op, like any second import of the same commit
+    # tracing again is a no-op, like any second import of the same commit, said before tracing
+    logs = len(list((home / "leandojo" / "logs").glob("*.log")))
     again = _add(home, str(project), "--tracer", "leandojo")
     assert again.exit_code == 0 and "already in the database" in again.output
+    assert len(list((home / "leandojo" / "logs").glob("*.log"))) == logs
 
 
 def test_tracer_failure_is_a_named_error_with_the_log_tail(toy, home: Path, tmp_path: Path):
@@ -168,3 +170,35 @@ def test_missing_toolchain_and_non_git_sources_are_refused(tmp_path: Path, home:
     (plain / "A.lean").write_text("theorem a : True := trivial\n")
     res = CliRunner().invoke(main, ["--home", str(home), "add", str(plain), "--tracer", "leandojo"])
     assert res.exit_code == 1 and "not a git checkout" in res.output
+
+
+def test_interrupting_a_trace_leaves_no_process_and_no_data(toy, home: Path, tmp_path: Path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    project, _ = toy
+    pidfile = tmp_path / "lake.pid"
+    # A `lake build` that runs until it is killed (and a child of its own, like lean).
+    write_tool(tmp_path / "bin", "lake", f'sleep 300 & echo $! > {pidfile}.child; echo $$ > {pidfile}; wait')
+    cli = subprocess.Popen([sys.executable, "-m", "leanagent", "--home", str(home), "add", str(project),
+                            "--tracer", "leandojo"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    while not (pidfile.exists() and Path(f"{pidfile}.child").exists()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert pidfile.exists(), cli.communicate(timeout=30)[0] if cli.poll() is not None else "lake never started"
+    time.sleep(0.3)
+    cli.send_signal(signal.SIGINT)
+    out, _ = cli.communicate(timeout=60)
+    assert cli.returncode != 0, out
+    for p in (pidfile, Path(f"{pidfile}.child")):
+        pid = int(p.read_text())
+        deadline = time.monotonic() + 20
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2] if Path(f"/proc/{pid}").exists() else "gone"
+        assert state in ("gone", "Z"), f"{p.name} {pid} still running ({state})"
+    with Store(home / "leanagent.db", readonly=True) as store:
+        assert store.repositories() == []
+    assert list((home / "tmp" / "leandojo").iterdir()) == []

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from database.errors import SourceError
+from database.errors import AlreadyImported, SourceError
 
 if TYPE_CHECKING:
     from database.home import Home
@@ -73,6 +73,10 @@ def leandojo_tracer(store: Store, request: AddRequest, home: Home,
 
     config = config or LeanDojoTraceConfig()
     src = resolve_source(request.source, home.repos, request.commit, request.name)
+    existing = next((r for r in store.repositories() if r.url == src.url and r.commit == src.commit), None)
+    if existing is not None and existing.tracer not in SUPERSEDES:
+        # Said before tracing, which can take hours, rather than after it.
+        raise AlreadyImported(existing.name, existing.url, existing.commit)
     if src.commit.startswith("local:"):
         raise SourceError(
             f"{src.path} is not a git checkout: LeanDojo traces a commit of a git repository. Make it one "
