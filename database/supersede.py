@@ -99,13 +99,13 @@ class Retired:
             if tid is not None and status == "proved_by_agent":
                 conn.execute("UPDATE theorems SET status = 'proved_by_agent' WHERE id = ? AND status = 'sorry'",
                              (tid,))
-        rows = []
+        splits: list[tuple[str, int, int, str]] = []
         for scheme, old, split in self.splits:
             tid = successor(old)
             if tid is not None:
-                rows.append((scheme, self.repo_id, tid, split))
+                splits.append((scheme, self.repo_id, tid, split))
         conn.executemany(
-            "INSERT OR IGNORE INTO split_assignments (scheme, repo_id, theorem_id, split) VALUES (?, ?, ?, ?)", rows
+            "INSERT OR IGNORE INTO split_assignments (scheme, repo_id, theorem_id, split) VALUES (?, ?, ?, ?)", splits
         )
         for link_id, def_path, line, col, name in self.dangling_links:
             conn.execute("UPDATE premise_links SET premise_id = ? WHERE id = ?",
@@ -120,7 +120,7 @@ class Retired:
         writer.flush()
 
 
-def _ids(conn: Any, sql: str, params: tuple) -> list[int]:
+def _ids(conn: Any, sql: str, params: tuple[Any, ...]) -> list[int]:
     return [r[0] for r in conn.execute(sql, params)]
 
 
@@ -160,13 +160,13 @@ def retire(store: Store, repo_id: int, repo: RepoInfo, plan: Supersede) -> Retir
     out.theorems = {r[0]: (r[1], r[2], r[3], r[4], r[5]) for r in theorems}
     tids = _in(list(out.theorems))
     for table in ("proofs", "proof_attempts"):
-        out.proof_refs[table] = [tuple(r) for r in conn.execute(
-            f"SELECT id, theorem_id FROM {table} WHERE theorem_id IN ({tids})")]  # type: ignore[misc]
-    out.splits = [tuple(r) for r in conn.execute(  # type: ignore[misc]
+        out.proof_refs[table] = [(r[0], r[1]) for r in conn.execute(
+            f"SELECT id, theorem_id FROM {table} WHERE theorem_id IN ({tids})")]
+    out.splits = [(r[0], r[1], r[2]) for r in conn.execute(
         f"SELECT scheme, theorem_id, split FROM split_assignments WHERE repo_id = ? AND theorem_id IN ({tids})",
         (repo_id,))]
     premises = _in(_ids(conn, f"SELECT id FROM premises WHERE file_id IN ({files})", ()))
-    out.dangling_links = [tuple(r) for r in conn.execute(  # type: ignore[misc]
+    out.dangling_links = [(r[0], r[1], r[2], r[3], r[4]) for r in conn.execute(
         f"SELECT id, def_path, def_line, def_col, full_name FROM premise_links WHERE premise_id IN ({premises}) "
         f"AND theorem_id NOT IN ({tids})")]
     conn.execute(f"UPDATE premise_links SET premise_id = NULL WHERE premise_id IN ({premises})")

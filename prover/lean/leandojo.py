@@ -190,7 +190,8 @@ class LeanDojoEnv:
 
     def _start(self, dojo: Any, theorem: TheoremRef, api: LeanDojoAPI) -> tuple[Any, Any]:
         try:
-            return dojo.__enter__()
+            entered, initial = dojo.__enter__()
+            return entered, initial
         except api.DojoInitError as exc:
             raise TheoremOpenError(f"Dojo could not start {theorem.full_name}: {exc}", reason="init_error") from exc
         except api.DojoCrashError as exc:

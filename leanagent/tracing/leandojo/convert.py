@@ -123,7 +123,7 @@ def _read_bytes(tf: Any) -> bytes:
 
 
 def _statement(thm: Any) -> str:
-    text = thm.get_theorem_statement().strip()
+    text = str(thm.get_theorem_statement()).strip()
     if text.endswith(":="):
         text = text[:-2].rstrip()
     return text

@@ -19,13 +19,14 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 #: Printed (on stderr) before the failure's one-line summary; the parent looks for it.
 FAILURE_MARK = "leanagent-leandojo-worker: FAILED: "
 DONE_MARK = "leanagent-leandojo-worker: done"
 
 
-def run(spec: dict) -> None:
+def run(spec: dict[str, Any]) -> None:
     import lean_dojo
 
     from .convert import ConvertConfig, convert_traced_repo
