@@ -34,7 +34,7 @@ from database.errors import LeanAgentError
 from .interface import LeanEnvError, ToolchainMissing
 
 #: pip requirement that installs a lean-dojo leanagent knows (pyproject's ``leandojo`` extra).
-INSTALL_HINT = "pip install 'leanagent[leandojo]'  (or: pip install 'lean-dojo>=4.20,<4.21')"
+INSTALL_HINT = "pip install 'leanagent[leandojo]'  (lean-dojo needs Python < 3.13)"
 
 
 class LeanDojoError(LeanAgentError):

@@ -31,7 +31,14 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from database.lean_text import LineIndex, blank_non_code, declaration_keyword, proof_style_of, sorry_offsets
+from database.lean_text import (
+    LineIndex,
+    blank_non_code,
+    declaration_keyword,
+    proof_style_of,
+    sorry_offsets,
+    sorry_positions,
+)
 from database.records import (
     DeclarationSorries,
     Diagnostic,
@@ -192,9 +199,7 @@ def declaration_sorries(tf: Any, premises: list[PremiseRecord]) -> Iterator[Decl
         keyword = declaration_keyword(p.code)
         if keyword in _THEOREM_KEYWORDS:
             continue
-        text = tf.lean_file[p.start:p.end]
-        index = LineIndex(text, p.start)
-        found = [SorryRecord(*index.pos(o), "body") for o in sorry_offsets(text)]
+        found = [SorryRecord(line, col, "body") for line, col in sorry_positions(tf.lean_file[p.start:p.end], p.start)]
         if found:
             yield DeclarationSorries(path, p.full_name, keyword or p.kind, p.start, found)
 
