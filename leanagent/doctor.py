@@ -33,7 +33,7 @@ OK, MISSING, WARNING, ERROR = "ok", "missing", "warning", "error"
 ELAN_INSTALL = "curl https://elan.lean-lang.org/elan-init.sh -sSf | sh   (installs elan, lake and lean)"
 REPL_INSTALL = ("git clone https://github.com/leanprover-community/repl && cd repl && lake build   "
                 "(check out the tag matching your project's Lean version)")
-CHROMIUM_INSTALL = "apt-get update && apt-get install -y chromium chromium-driver"
+CHROMIUM_INSTALL = "bash scripts/install.sh --browser   (Debian: apt-get update && apt-get install -y chromium)"
 LEANDOJO_INSTALL = "pip install 'leanagent[leandojo]'   (lean-dojo needs Python < 3.13)"
 TORCH_INSTALL = "pip install torch==2.13.0 && pip install 'leanagent[ml]'   (torch first: a CPU build)"
 
@@ -308,17 +308,20 @@ def check_ray() -> Check:
 
 
 def check_chromium(cfg: DoctorConfig) -> list[Check]:
-    exe = next((p for p in (_which(n, cfg) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
+    """The report's browser tests drive the system's Chromium through Playwright."""
+    from leanagent.report.chromium import find_chromium
+
+    exe = find_chromium()
     if exe is None:
-        out = [Check("chromium", "browser", MISSING, "headless Chromium renders the dashboard in its tests",
-                     fix=CHROMIUM_INSTALL)]
+        out = [Check("chromium", "browser", MISSING, "the report's browser tests need a headless Chromium "
+                     "(or LEANAGENT_CHROMIUM=/path/to/chromium)", fix=CHROMIUM_INSTALL)]
     else:
         code, text = _run([exe, "--version"], cfg.timeout)
         m = re.search(r"(\d+\.\d+\.\d+\.\d+)", text)
         out = [Check("chromium", "browser", OK if code == 0 else WARNING, exe, m.group(1) if m else None)]
-    driver = _which("chromedriver", cfg)
-    out.append(Check("chromedriver", "browser", OK if driver else MISSING, driver or "not on PATH",
-                     fix=None if driver else CHROMIUM_INSTALL))
+    pw = _pkg("playwright")
+    out.append(Check("playwright", "browser", OK if pw else MISSING, "drives Chromium in the browser tests", pw,
+                     fix=None if pw else "bash scripts/install.sh   (the dev extra)"))
     return out
 
 

@@ -121,6 +121,8 @@ def test_cli_never_imports_lean_dojo_outside_leandojo_commands(tmp_path, fixture
         from click.testing import CliRunner
         from leanagent.cli import main
         r = CliRunner()
+        for name in main.commands:
+            assert r.invoke(main, [name, "--help"]).exit_code == 0, name
         for args in (["--help"], ["add", "--help"], ["repos"], ["sorries"],
                      ["add", {str(fixtures / 'lean' / 'proj')!r}, "--tracer", "static"], ["repos", "--json"],
                      ["theorems", "proj"], ["doctor", "--json", "--no-measure"]):
