@@ -23,16 +23,12 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import LeanAgentError
+from .errors import SupersedeConflict
 
 if TYPE_CHECKING:
     from .ingest import Ingest
     from .records import RepoInfo
     from .store import Store
-
-
-class SupersedeConflict(LeanAgentError):
-    """Superseding would orphan stored proofs or proof attempts; nothing was changed."""
 
 
 @dataclass(frozen=True)

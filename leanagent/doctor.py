@@ -123,21 +123,13 @@ def check_core_packages() -> Check:
 
 
 def check_sqlite() -> Check:
-    import sqlite3
+    from database.capabilities import sqlite_capabilities
 
-    try:
-        conn = sqlite3.connect(":memory:")
-        conn.execute("SELECT json('{}')")
-        fts = True
-        try:
-            conn.execute("CREATE VIRTUAL TABLE t USING fts5(x)")
-        except sqlite3.Error:
-            fts = False
-        conn.close()
-    except sqlite3.Error as exc:
-        return Check("sqlite", "core", ERROR, f"SQLite without JSON1: {exc}", sqlite3.sqlite_version, required=True,
+    caps = sqlite_capabilities()
+    if not caps.json1:
+        return Check("sqlite", "core", ERROR, f"SQLite without JSON1: {caps.error}", caps.version, required=True,
                      fix="use a Python whose sqlite3 has the JSON1 extension (any CPython >= 3.9 build)")
-    return Check("sqlite", "core", OK, "JSON1" + (", FTS5" if fts else ""), sqlite3.sqlite_version, required=True)
+    return Check("sqlite", "core", OK, "JSON1" + (", FTS5" if caps.fts5 else ""), caps.version, required=True)
 
 
 def check_home(cfg: DoctorConfig) -> Check:

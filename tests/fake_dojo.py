@@ -98,7 +98,7 @@ class FakeDojo:
         lean = self.lean
         lean.processes += 1
         lean.alive += 1
-        self.proc = SimpleNamespace(timeout=self.timeout)
+        self.proc: SimpleNamespace | None = SimpleNamespace(timeout=self.timeout)
         if lean.init_error is not None:
             raise DojoInitError(lean.init_error)
         self._ids = {0}
@@ -114,6 +114,7 @@ class FakeDojo:
         if state.id not in self._ids:  # a state of another (dead) Lean process
             raise RuntimeError(f"state {state.id} is not from this Lean process")
         self.lean.calls.append(tactic)
+        assert self.proc is not None, "run_tac after __exit__"
         self.lean.timeouts_seen.append(self.proc.timeout)
         kind, *rest = self.lean.script.get(tactic, ("error", f"unknown tactic {tactic}"))
         if kind == "timeout":

@@ -78,7 +78,8 @@ def test_results_map_onto_the_interface(tmp_path, project, tools):
         s0 = env.open(_ref(project))
         assert s0 == GoalState(s0.id, ("n : Nat\n⊢ n + 0 = n",))
         s1 = env.run_tactic(s0, "intro", timeout=5)
-        assert isinstance(s1, GoalState) and s1.num_goals == 2 and s1.goals[1] == "case g\n⊢ True"
+        assert isinstance(s1, GoalState)
+        assert s1.num_goals == 2 and s1.goals[1] == "case g\n⊢ True"
         assert isinstance(env.run_tactic(s1, "rfl", timeout=5), ProofFinished)
         assert env.run_tactic(s0, "bad", timeout=5) == LeanError("unknown tactic")
         assert env.run_tactic(s0, "sorry", timeout=5) == ProofGivenUp()
@@ -93,6 +94,7 @@ def test_timeout_and_crash_restart_lean_and_replay_older_states(tmp_path, projec
     env = _env(tmp_path, lean)
     s0 = env.open(_ref(project))
     s1 = env.run_tactic(s0, "intro", timeout=5)
+    assert isinstance(s1, GoalState)
     assert env.run_tactic(s1, "slow", timeout=2.5) == TacticTimeout(2.5)
     assert lean.processes == 2 and lean.alive == 1
     # s1 came from the dead process: the backend replays "intro" in the new one

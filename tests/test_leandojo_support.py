@@ -26,8 +26,11 @@ from prover.lean.leandojo_support import (
 
 
 def test_lean_versions_order_release_candidates_before_releases():
-    v = LeanVersion.parse
-    assert v("v4.3.0-rc2") < v("v4.3.0") < v("v4.10.0") < v("v4.22.0-rc1") < v("v4.22.0")
+    def v(text: str) -> LeanVersion | None:
+        return LeanVersion.parse(text)
+
+    versions = [v(t) for t in ("v4.3.0-rc2", "v4.3.0", "v4.10.0", "v4.22.0-rc1", "v4.22.0")]
+    assert all(x is not None for x in versions) and versions == sorted(versions)  # type: ignore[type-var]
     assert v("4.9.0") == v("v4.9.0") and str(v("4.9.0")) == "v4.9.0"
     assert v("nightly-2024-05-01") is None and v("v4.9") is None
     tc = parse_toolchain("leanprover/lean4:v4.20.0\n")
@@ -191,7 +194,9 @@ def test_import_error_without_lean_dojo(monkeypatch, tmp_path):
     monkeypatch.setattr(sup, "installed_leandojo_version", lambda: None)
     with pytest.raises(LeanDojoNotInstalled):
         sup.import_lean_dojo(LeanDojoSettings(tmp_path, tmp_path))
-    assert issubclass(LeanDojoImportError, sup.LeanEnvError)
+    from prover.lean.interface import LeanEnvError
+
+    assert issubclass(LeanDojoImportError, LeanEnvError)
 
 
 # -- the conversion's contract with lean-dojo's classes ----------------------------------------

@@ -71,7 +71,7 @@ def test_trace_stores_goal_states_premises_and_links(toy, fake_extract, home: Pa
     with Store(home / "leanagent.db", readonly=True) as store:
         (repo,) = store.repositories()
         assert (repo.tracer, repo.commit, repo.lean_version) == ("leandojo", sha, "v4.20.0")
-        assert repo.tracer_version.startswith("lean-dojo 4.20.0")
+        assert (repo.tracer_version or "").startswith("lean-dojo 4.20.0")
         thms = {t["full_name"]: t for t in store.theorems(repo, include_dependencies=True)}
         # Lean core's theorem is left out, as in LeanDojo's exports; its premise is kept
         assert set(thms) == {"Toy.add_zero'", "Toy.double_zero", "Toy.with_sorry", "Toy.double_eq"}

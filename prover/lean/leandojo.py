@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from database.errors import ProjectNotTraced
+
 from .interface import (
     BackendStats,
     GoalState,
@@ -63,10 +65,6 @@ from .leandojo_support import (
     installed_leandojo_version,
     read_toolchain,
 )
-
-
-class ProjectNotTraced(LeanEnvError):
-    """The project has no LeanDojo trace in leanagent's lean-dojo cache."""
 
 
 @dataclass(frozen=True)

@@ -29,36 +29,10 @@ from functools import total_ordering
 from pathlib import Path
 from typing import Any
 
-from database.errors import LeanAgentError
-
-from .interface import LeanEnvError, ToolchainMissing
+from database.errors import LeanDojoImportError, LeanDojoNotInstalled, LeanEnvError, UnsupportedLeanVersion
 
 #: pip requirement that installs a lean-dojo leanagent knows (pyproject's ``leandojo`` extra).
 INSTALL_HINT = "pip install 'leanagent[leandojo]'  (lean-dojo needs Python < 3.13)"
-
-
-class LeanDojoError(LeanAgentError):
-    """lean-dojo cannot be used as asked (base of the errors below)."""
-
-
-class LeanDojoNotInstalled(LeanDojoError, ToolchainMissing):
-    """The optional lean-dojo package is not installed."""
-
-
-class UnsupportedLeanVersion(LeanDojoError, LeanEnvError):
-    """The project's Lean version is one the installed lean-dojo cannot handle; the
-    message names the version, the supported range, where that comes from, and what to
-    use instead."""
-
-    def __init__(self, message: str, *, lean_version: str | None, leandojo_version: str | None) -> None:
-        super().__init__(message)
-        self.lean_version = lean_version
-        self.leandojo_version = leandojo_version
-
-
-class LeanDojoImportError(LeanDojoError, LeanEnvError):
-    """Importing lean_dojo failed (git missing, GitHub unreachable with a token set, a
-    setting it rejects) or it was imported earlier with different settings."""
 
 
 # -- Lean versions -------------------------------------------------------------------------
@@ -127,7 +101,7 @@ def read_toolchain(project: Path) -> Toolchain | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        raise LeanDojoError(f"cannot read {path}: {exc}") from exc
+        raise LeanEnvError(f"cannot read {path}: {exc}") from exc
 
 
 # -- what each lean-dojo release supports ----------------------------------------------------
@@ -428,7 +402,7 @@ def _route_loguru() -> None:
 
 
 __all__ = [
-    "INSTALL_HINT", "RELEASES", "GateResult", "LeanDojoError", "LeanDojoImportError", "LeanDojoNotInstalled",
+    "INSTALL_HINT", "RELEASES", "GateResult", "LeanDojoImportError", "LeanDojoNotInstalled",
     "LeanDojoSettings", "LeanVersion", "Range", "Release", "Toolchain", "UnsupportedLeanVersion",
     "check_support", "import_lean_dojo", "installed_leandojo_version", "leandojo_environment",
     "parse_toolchain", "read_toolchain", "release_for",

@@ -22,9 +22,11 @@ if _EXTRACT:
     import lean_dojo.data_extraction.lean as _lean
     import lean_dojo.data_extraction.trace as _trace
 
+    _OUTPUTS: str = _EXTRACT
+
     def _fake_trace(repo, build_deps):
         repo.clone_and_checkout()
-        shutil.copytree(_EXTRACT, repo.name, dirs_exist_ok=True)
+        shutil.copytree(_OUTPUTS, repo.name, dirs_exist_ok=True)
 
     def _dependencies(self, path=None):
         where, sha = os.environ["LEANAGENT_TEST_FAKE_LEAN4"].rsplit("@", 1)

@@ -182,7 +182,7 @@ def theorem_record(tf: Any, thm: Any) -> TheoremRecord:
         end=end,
         statement=statement,
         kind=kind if kind in _THEOREM_KEYWORDS else "theorem",
-        proof_style=style,  # type: ignore[arg-type]
+        proof_style=style,
         steps=steps,
         num_steps=len(steps),
         sorries=sorries,

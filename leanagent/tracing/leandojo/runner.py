@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from database.errors import LeanAgentError
+from database.errors import LeanDojoTraceError
 from prover.lean.leandojo_support import LeanDojoSettings, leandojo_environment
 
 from .worker import DONE_MARK, FAILURE_MARK
@@ -32,17 +32,6 @@ log = logging.getLogger("leanagent.leandojo")
 
 #: Lines of the log quoted in an error message.
 TAIL_LINES = 40
-
-
-class LeanDojoTraceError(LeanAgentError):
-    """lean-dojo failed to trace a repository. ``log_tail`` holds the last lines of its
-    output, ``log_path`` the whole log, ``returncode`` the worker's exit status."""
-
-    def __init__(self, message: str, *, log_tail: str, log_path: Path, returncode: int | None) -> None:
-        super().__init__(message)
-        self.log_tail = log_tail
-        self.log_path = log_path
-        self.returncode = returncode
 
 
 @dataclass(frozen=True)
