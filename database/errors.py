@@ -16,6 +16,7 @@ from where they meet it (``prover.retrieval.errors``, ``prover.lean.interface``,
     ├── RepositoryNotFound          a repository reference matches nothing
     ├── AmbiguousRepository         ... or several repositories
     ├── AlreadyImported             the same repository at the same commit is stored (exit 0)
+    ├── SupersedeConflict           replacing a commit's data would orphan stored proofs
     ├── InputError                  malformed input data (names file, record, field)
     ├── SourceError                 a directory, git URL or export cannot be read or fetched
     │   └── UnsafeSourceError       a value that could inject options or commands into git
@@ -27,13 +28,23 @@ from where they meet it (``prover.retrieval.errors``, ``prover.lean.interface``,
     │   └── IndexMismatch           a FAISS index does not match its manifest row
     ├── LeanEnvError                Lean cannot be used as asked
     │   ├── ToolchainMissing        no usable Lean toolchain
-    │   └── TheoremOpenError        a theorem's environment could not be started
+    │   │   └── LeanDojoNotInstalled    the optional lean-dojo package is missing
+    │   ├── TheoremOpenError        a theorem's environment could not be started
+    │   ├── UnsupportedLeanVersion  lean-dojo cannot trace / run Dojo on this Lean version
+    │   ├── LeanDojoImportError     `import lean_dojo` failed, or ran with other settings
+    │   ├── LeanDojoTraceError      lean-dojo failed to trace (carries its log tail)
+    │   └── ProjectNotTraced        the Dojo backend's project has no LeanDojo trace
     ├── RunError                    a lifelong run cannot start or continue
     │   └── RunConfigMismatch       a run of that name exists with another configuration
     └── MetricsError                an accuracy matrix or V sequence has the wrong shape
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class LeanAgentError(Exception):
@@ -73,6 +84,11 @@ class AlreadyImported(LeanAgentError):
         self.name = name
         self.url = url
         self.commit = commit
+
+
+class SupersedeConflict(LeanAgentError):
+    """Replacing a repository's data of one commit (e.g. static data by a LeanDojo trace)
+    would orphan stored proofs or proof attempts; nothing was changed."""
 
 
 class InputError(LeanAgentError):
@@ -161,6 +177,40 @@ class TheoremOpenError(LeanEnvError):
     def __init__(self, message: str, *, reason: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class LeanDojoNotInstalled(ToolchainMissing):
+    """The optional lean-dojo package is not installed (``pip install 'leanagent[leandojo]'``)."""
+
+
+class UnsupportedLeanVersion(LeanEnvError):
+    """The project's Lean version is one the installed lean-dojo cannot handle; the message
+    names the version, the supported range, the evidence, and what to use instead."""
+
+    def __init__(self, message: str, *, lean_version: str | None, leandojo_version: str | None) -> None:
+        super().__init__(message)
+        self.lean_version = lean_version
+        self.leandojo_version = leandojo_version
+
+
+class LeanDojoImportError(LeanEnvError):
+    """Importing lean_dojo failed (git missing, GitHub unreachable with a token set, a
+    setting it rejects), or it was imported earlier in this process with other settings."""
+
+
+class LeanDojoTraceError(LeanEnvError):
+    """lean-dojo failed to trace a repository. ``log_tail`` holds the last lines of its
+    output, ``log_path`` the whole log, ``returncode`` the worker's exit status."""
+
+    def __init__(self, message: str, *, log_tail: str, log_path: Path, returncode: int | None) -> None:
+        super().__init__(message)
+        self.log_tail = log_tail
+        self.log_path = log_path
+        self.returncode = returncode
+
+
+class ProjectNotTraced(LeanEnvError):
+    """The project has no LeanDojo trace in leanagent's lean-dojo cache."""
 
 
 # -- the lifelong loop and its metrics --------------------------------------------------------

@@ -45,6 +45,7 @@ from .records import (
 
 if TYPE_CHECKING:
     from .store import Store
+    from .supersede import Supersede
 
 _FLUSH_ROWS = 50_000
 # Difficulty is e^S (LeanAgent); cap S so that it stays a finite float.
@@ -418,34 +419,49 @@ _INSERT_SQL: dict[str, str] = {
 
 
 @contextmanager
-def ingest(store: Store, repo: RepoInfo) -> Iterator[Ingest]:
-    """One transaction that adds ``repo``; raises `AlreadyImported` if (url, commit) exists."""
+def ingest(store: Store, repo: RepoInfo, supersede: Supersede | None = None) -> Iterator[Ingest]:
+    """One transaction that adds ``repo``; raises `AlreadyImported` if (url, commit) exists,
+    unless `supersede` allows replacing the existing data (see `database.supersede`)."""
     row = store.conn.execute(
-        'SELECT name FROM repositories WHERE url = ? AND "commit" = ?', (repo.url, repo.commit)
+        'SELECT id, name, tracer FROM repositories WHERE url = ? AND "commit" = ?', (repo.url, repo.commit)
     ).fetchone()
-    if row is not None:
-        raise AlreadyImported(row[0], repo.url, repo.commit)
+    if row is not None and (supersede is None or row[2] not in supersede.tracers):
+        raise AlreadyImported(row[1], repo.url, repo.commit)
     with store.db.atomic():
         # Links and rows are flushed in batches; checking foreign keys at commit lets a
         # batch reference rows of the same transaction in any order.
         store.conn.execute("PRAGMA defer_foreign_keys = ON")
-        cur = store.conn.execute(
-            'INSERT INTO repositories (url, name, "commit", lean_version, tracer, tracer_version, path, '
-            "added_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                repo.url,
-                repo.name,
-                repo.commit,
-                repo.lean_version,
-                repo.tracer,
-                repo.tracer_version,
-                repo.path,
-                utcnow(),
-                json.dumps(repo.metadata, ensure_ascii=False, default=str),
-            ),
-        )
-        # From here on this connection holds the write lock, so the ids Ingest
-        # allocates from MAX(id) cannot collide with another writer's.
-        writer = Ingest(store, repo, int(cur.lastrowid or 0))
+        retired = None
+        if row is None:
+            cur = store.conn.execute(
+                'INSERT INTO repositories (url, name, "commit", lean_version, tracer, tracer_version, path, '
+                "added_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    repo.url,
+                    repo.name,
+                    repo.commit,
+                    repo.lean_version,
+                    repo.tracer,
+                    repo.tracer_version,
+                    repo.path,
+                    utcnow(),
+                    json.dumps(repo.metadata, ensure_ascii=False, default=str),
+                ),
+            )
+            # From here on this connection holds the write lock, so the ids Ingest
+            # allocates from MAX(id) cannot collide with another writer's.
+            writer = Ingest(store, repo, int(cur.lastrowid or 0))
+        else:
+            from .supersede import retire
+
+            # Take the write lock, then allocate ids above everything stored *before*
+            # deleting: a replaced premise's id is never reused, so an index built over
+            # the old premises cannot pass for one over the new.
+            store.conn.execute("UPDATE repositories SET metadata = metadata WHERE id = ?", (row[0],))
+            writer = Ingest(store, repo, row[0])
+            assert supersede is not None
+            retired = retire(store, row[0], repo, supersede)
         yield writer
         writer.flush()
+        if retired is not None:
+            retired.carry_over(store, writer)

@@ -21,6 +21,10 @@ from __future__ import annotations
 
 import bisect
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .records import ProofStyle
 
 # Characters that may continue an identifier. `str.isalnum` covers unicode letters,
 # digits and subscript digits; Lean adds `_`, `'` (primes), `!` and `?`.
@@ -325,3 +329,23 @@ def declaration_keyword(code: str) -> str | None:
     docstrings), e.g. ``def`` for ``@[simp] private def f ...``."""
     m = _DECL_KEYWORD.search(blank_non_code(code))
     return m.group(1) if m else None
+
+
+_BODY_START = re.compile(r":=\s*by\b|:=|\bwhere\b|^\s*\|", re.M)
+
+
+def proof_style_of(blanked: str) -> ProofStyle | None:
+    """How a declaration's proof is written, from its blanked source (`blank_non_code`):
+    "tactic" (``:= by``), "term" (``:=``), "where" or "equations" (``| pat => ...``); None
+    when no body is visible."""
+    m = _BODY_START.search(blanked)
+    if m is None:
+        return None
+    tok = m.group().strip()
+    if tok.startswith(":=") and tok.endswith("by"):
+        return "tactic"
+    if tok == ":=":
+        return "term"
+    if tok == "where":
+        return "where"
+    return "equations"

@@ -29,7 +29,14 @@ import orjson
 
 from .errors import InputError, SourceError
 from .ingest import IngestSummary
-from .lean_text import THEOREM_KEYWORDS, LineIndex, blank_non_code, declaration_keyword, sorry_offsets
+from .lean_text import (
+    THEOREM_KEYWORDS,
+    LineIndex,
+    blank_non_code,
+    declaration_keyword,
+    proof_style_of,
+    sorry_offsets,
+)
 from .records import (
     DeclarationSorries,
     Diagnostic,
@@ -271,23 +278,6 @@ class _Source:
         return "".join(parts)
 
 
-_BODY_START = re.compile(r":=\s*by\b|:=|\bwhere\b|^\s*\|", re.M)
-
-
-def _proof_style(blanked: str) -> ProofStyle | None:
-    m = _BODY_START.search(blanked)
-    if m is None:
-        return None
-    tok = m.group().strip()
-    if tok.startswith(":=") and tok.endswith("by"):
-        return "tactic"
-    if tok == ":=":
-        return "term"
-    if tok == "where":
-        return "where"
-    return "equations"
-
-
 def parse_theorem(obj: Any, where: _Where, source: _Source) -> tuple[TheoremRecord, str, str]:
     """A theorem record, plus its (url, commit) as written."""
     if not isinstance(obj, dict):
@@ -344,7 +334,7 @@ def parse_theorem(obj: Any, where: _Where, source: _Source) -> tuple[TheoremReco
         blanked = blank_non_code(text)
         index = LineIndex(text, start)
         sorries = [SorryRecord(*index.pos(o), "source") for o in sorry_offsets(text, blanked=blanked)]
-        proof_style = _proof_style(blanked) or proof_style
+        proof_style = proof_style_of(blanked) or proof_style
         sorry_checked = "source"
     elif statement is not None:
         sorries.extend(SorryRecord(None, None, "statement") for _ in sorry_offsets(statement))

@@ -27,7 +27,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
@@ -44,6 +44,9 @@ from .schema import LATEST_VERSION, MIGRATIONS
 from .splits import SplitAssignments
 
 __all__ = ["Repository", "Store", "utcnow"]
+
+if TYPE_CHECKING:
+    from .supersede import Supersede
 
 
 @dataclass(frozen=True)
@@ -171,9 +174,10 @@ class Store:
         with self.db.atomic():
             yield self
 
-    def ingest(self, repo: RepoInfo) -> AbstractContextManager[Ingest]:
-        """Open a one-transaction import of ``repo``; see `database.ingest`."""
-        return ingest(self, repo)
+    def ingest(self, repo: RepoInfo, supersede: Supersede | None = None) -> AbstractContextManager[Ingest]:
+        """Open a one-transaction import of ``repo``; see `database.ingest` (and
+        `database.supersede` for replacing existing data of the same commit)."""
+        return ingest(self, repo, supersede)
 
     # -- the other tables' owners ----------------------------------------------------------
 
@@ -303,6 +307,9 @@ class Store:
             "lean_version": repo.lean_version,
             "tracer": repo.tracer,
             "tracer_version": repo.tracer_version,
+            # Set when a later import (e.g. a LeanDojo trace) replaced earlier data of this
+            # commit: the earlier tracer, and how many files keep its data.
+            "superseded": repo.metadata.get("superseded"),
             "added_at": repo.added_at,
             "files": files,
             "premises": premises,

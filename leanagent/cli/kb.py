@@ -17,10 +17,11 @@ from .options import json_option, repos_option
 @click.argument("source")
 @click.option(
     "--tracer",
-    type=click.Choice(["auto", "export", "static"]),
+    type=click.Choice(["auto", "export", "static", "leandojo"]),
     default="auto",
     show_default=True,
-    help="How to read SOURCE: a LeanDojo export, or Lean sources indexed statically.",
+    help="How to read SOURCE: a LeanDojo export, Lean sources indexed statically (no Lean needed), "
+    "or traced with LeanDojo (needs lean-dojo and the project's Lean toolchain).",
 )
 @click.option("--commit", default=None, help="Commit, tag or branch to index (git sources).")
 @click.option("--name", default=None, help="Repository name to record (default: from the URL).")
@@ -40,6 +41,9 @@ def add(app: App, source: str, tracer: str, commit: str | None, name: str | None
     from leanagent.tracing import AddRequest, add_source, summary_json
 
     request = AddRequest(source=source, tracer=tracer, commit=commit, name=name, source_checkout=source_checkout)
+    if tracer == "leandojo":
+        info("tracing with LeanDojo: lake builds the project and lean-dojo extracts every file, which can "
+             "take long (hours for Mathlib-sized projects); `leanagent -v add ...` shows its log")
     with app.store() as store:
         try:
             summaries = add_source(store, request, app.home)
@@ -81,12 +85,21 @@ def repos(app: App, as_json: bool) -> None:
     if not rows:
         info("no repositories yet: add one with `leanagent add SOURCE`")
         return
-    click.echo(f"{'name':30} {'commit':12} {'files':>6} {'premises':>9} {'theorems':>9} {'sorry':>6} {'steps':>8}")
+    click.echo(f"{'name':30} {'commit':12} {'tracer':16} {'files':>6} {'premises':>9} {'theorems':>9} "
+               f"{'sorry':>6} {'steps':>8}")
     for r in rows:
         click.echo(
-            f"{r['name'][:30]:30} {r['commit'][:12]:12} {r['files']:>6} {r['premises']:>9} "
+            f"{r['name'][:30]:30} {r['commit'][:12]:12} {_tracer_label(r):16} {r['files']:>6} {r['premises']:>9} "
             f"{r['theorems']:>9} {r['theorems_with_sorry']:>6} {r['tactic_steps']:>8}"
         )
+
+
+def _tracer_label(row: dict) -> str:
+    """Where the repository's data came from: ``leandojo+static`` when a trace superseded
+    static data but some files (not covered by the trace) keep the static data."""
+    sup = row.get("superseded") or {}
+    kept = sup.get("files_kept") or 0
+    return f"{row['tracer']}+{sup['tracer']}" if kept and sup.get("tracer") else str(row["tracer"])
 
 
 _STATUS = {"proven": "proven", "sorry": "sorry", "proved": "proved_by_agent"}

@@ -5,9 +5,10 @@ it inside one database transaction. Tracers:
 
 * ``export``   -- a LeanDojo benchmark export directory (`database.leandojo_export`);
 * ``static``   -- the source-level indexer (no Lean toolchain needed);
-* ``leandojo`` -- tracing with LeanDojo on a machine with a Lean toolchain (to come):
-  registered through the ``leanagent.tracers`` entry-point group, so it can live in
-  its own module or package without touching this one.
+* ``leandojo`` -- tracing with LeanDojo on a machine with a Lean toolchain
+  (`leanagent.tracing.leandojo`; lean_dojo itself is only imported by its worker process).
+
+Other packages can add tracers through the ``leanagent.tracers`` entry-point group.
 
 A tracer is a function ``(store, request, home) -> list[IngestSummary]``; `tracers()`
 lists them. ``auto`` picks ``export`` for an export directory and ``static`` otherwise
@@ -58,12 +59,18 @@ def tracers() -> dict[str, Tracer]:
 
     from .static import static_tracer
 
-    found: dict[str, Tracer] = {"export": _export_tracer, "static": static_tracer}
+    found: dict[str, Tracer] = {"export": _export_tracer, "static": static_tracer, "leandojo": _leandojo_tracer}
     for ep in entry_points(group=TRACER_ENTRY_POINTS):
         # Built-in names win: an installed plugin cannot silently replace them.
         if ep.name not in found:
             found[ep.name] = _lazy_entry_point(ep)
     return found
+
+
+def _leandojo_tracer(store: Store, request: AddRequest, home: Home) -> list[IngestSummary]:
+    from .leandojo import leandojo_tracer
+
+    return leandojo_tracer(store, request, home)
 
 
 def _lazy_entry_point(ep: Any) -> Tracer:
