@@ -122,6 +122,8 @@ class ToolchainRule:
     name: str
     minimum: Version | None = None
     maximum: Version | None = None
+    #: A tracer's own check, ``toolchain -> reason or None``, used instead of the bounds.
+    checker: Callable[[str | None], str | None] | None = None
 
     @classmethod
     def parse(cls, text: str) -> ToolchainRule:
@@ -145,6 +147,8 @@ class ToolchainRule:
 
     def check(self, toolchain: str | None) -> str | None:
         """None when `toolchain` (the file's first line) is supported, else why not."""
+        if self.checker is not None:
+            return self.checker(toolchain)
         if toolchain is None:
             return "no lean-toolchain file (not a Lean 4 Lake project)"
         m = _LEAN4.match(toolchain.strip())
@@ -164,14 +168,27 @@ class ToolchainRule:
         return None
 
 
-#: What each tracer handles when no ``--toolchains`` is given. The static indexer reads
-#: sources and handles any Lean 4 toolchain; LeanDojo's tracer needs a toolchain its
-#: ``ExtractData.lean`` compiles with (LeanAgent accepted v4.3.0-rc2..v4.8.1).
-TRACER_TOOLCHAINS: Mapping[str, str] = {"static": "any", "leandojo": "leanagent"}
+def leandojo_trace_check(toolchain: str | None) -> str | None:
+    """What the installed lean-dojo can trace (`prover.lean.leandojo_support`'s table)."""
+    from database.errors import LeanDojoNotInstalled, UnsupportedLeanVersion
+    from prover.lean.leandojo_support import check_support, parse_toolchain
+
+    try:
+        check_support("trace", parse_toolchain(toolchain) if toolchain else None)
+    except (UnsupportedLeanVersion, LeanDojoNotInstalled) as exc:
+        return str(exc)
+    return None
 
 
 def rule_for_tracer(tracer: str, override: str | None = None) -> ToolchainRule:
-    return ToolchainRule.parse(override or TRACER_TOOLCHAINS.get(tracer, "any"))
+    """What `tracer` handles, unless ``--toolchains`` says otherwise: the static indexer
+    reads sources and handles any Lean 4 toolchain; LeanDojo's tracer, what the installed
+    lean-dojo's ``ExtractData.lean`` compiles with."""
+    if override:
+        return ToolchainRule.parse(override)
+    if tracer == "leandojo":
+        return ToolchainRule("what the installed lean-dojo can trace", checker=leandojo_trace_check)
+    return ToolchainRule.parse("any")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from leanagent.crawl import (
     UnsupportedToolchain,
     crawl,
     read_list_file,
+    rule_for_tracer,
     walk_back,
 )
 from leanagent.distributed.runtime import Runtime
@@ -58,6 +59,9 @@ def test_toolchain_rules() -> None:
     assert "no lean-toolchain" in _why(anyr, None)
     open_top = ToolchainRule.parse("v4.9.0..")
     assert open_top.check("leanprover/lean4:v4.30.1") is None and _why(open_top, "leanprover/lean4:v4.8.0")
+    # The leandojo tracer's rule is the installed lean-dojo's own support table.
+    assert "lean-dojo" in _why(rule_for_tracer("leandojo"), "leanprover/lean4:v4.30.0")
+    assert rule_for_tracer("static").check("leanprover/lean4:v4.30.0") is None
     for bad in ("v4..v5", "v4.9.0..v4.3.0", "latest", ".."):
         with pytest.raises(ConfigError):
             ToolchainRule.parse(bad)
