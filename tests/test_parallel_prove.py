@@ -17,7 +17,6 @@ pytest.importorskip("ray")
 pytest.importorskip("prover.proving", reason="parallel proving needs the prover (prover.proving)")
 lean_project = pytest.importorskip("lean_project")
 
-from database.proofs import attempts  # type: ignore[import-not-found, unused-ignore]  # noqa: E402
 from leanagent.distributed.proving import WORKER_DIED, RayProverPool, WorkerStartError  # noqa: E402
 from prover.driver import ProveRequest, prove_repository  # type: ignore[import-not-found, unused-ignore]  # noqa: E402
 from prover.generator import AutomationConfig, GeneratorConfig  # type: ignore[import-not-found, unused-ignore]  # noqa: E402
@@ -81,7 +80,7 @@ def test_a_killed_worker_is_replaced_and_its_theorem_retried_once(demo, store, t
         assert all(pid not in pool.worker_pids() for pid in killed)
     c = summary.counts
     assert c["attempted"] == 4 and c["proved"] == 3  # the run went on: every theorem has its result
-    rows = {r["full_name"]: r for r in attempts(store, repo=repo)}
+    rows = {r["full_name"]: r for r in store.proof_attempts.find(repo=repo)}
     hard = rows["Demo.hard"]
     if kills == 1:  # retried on a new worker, where the search ran to its end
         assert (hard["status"], hard["stop_reason"]) == ("failed", "exhausted")
