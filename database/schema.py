@@ -324,10 +324,37 @@ FROM checkpoints WHERE json_extract(config, '$.fusion.w_bm25') IS NOT NULL;
 UPDATE checkpoints SET config = json_remove(config, '$.fusion') WHERE json_extract(config, '$.fusion') IS NOT NULL
 """
 
+# Every attempt to add a source (`leanagent add`, `leanagent crawl`), whatever its
+# outcome: a failed repository keeps its reason here instead of stopping the others,
+# and a rerun of the crawler reads it to skip what is done. ``retryable`` separates
+# failures a rerun should retry (a network error) from ones it should not (a toolchain
+# no tracer supports). ``repo_id`` is set when the source was added (or already was).
+_V4 = """
+CREATE TABLE source_attempts (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    url TEXT,
+    name TEXT,
+    "commit" TEXT,
+    origin TEXT NOT NULL CHECK (origin IN ('add', 'crawl')),
+    tracer TEXT,
+    status TEXT NOT NULL CHECK (status IN ('added', 'already', 'failed', 'skipped')),
+    reason TEXT,
+    retryable INTEGER NOT NULL DEFAULT 0,
+    repo_id INTEGER REFERENCES repositories (id),
+    details TEXT NOT NULL DEFAULT '{}',
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL
+);
+CREATE INDEX idx_source_attempts_url ON source_attempts (url);
+CREATE INDEX idx_source_attempts_source ON source_attempts (source)
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _split(_V1)),
     Migration(2, "proof attempts and training curves", _split(_V2)),
     Migration(3, "fusion weights per encoder", _split(_V3)),
+    Migration(4, "source attempts (add and crawl outcomes)", _split(_V4)),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -25,7 +25,7 @@ python -m pip install --quiet --upgrade pip
 if [ "${LEANAGENT_TORCH:-}" != "skip" ] && ! python -c "import torch" 2>/dev/null; then
   python -m pip install --quiet "torch==${LEANAGENT_TORCH:-2.13.0}"
 fi
-python -m pip install --quiet -e ".[ml,report,dev,leandojo]"
+python -m pip install --quiet -e ".[ml,report,ray,dev,leandojo]"
 if [ "$BROWSER" = 1 ]; then
   if command -v chromium >/dev/null 2>&1 || [ -n "${LEANAGENT_CHROMIUM:-}" ]; then
     echo "browser: $(command -v chromium || echo "$LEANAGENT_CHROMIUM") is already there" >&2

@@ -10,7 +10,8 @@ import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-_SCRUBBED = ("LEANAGENT_HOME", "GITHUB_ACCESS_TOKEN", "XDG_DATA_HOME")
+_SCRUBBED = ("LEANAGENT_HOME", "GITHUB_ACCESS_TOKEN", "GITHUB_TOKEN", "XDG_DATA_HOME", "LEANAGENT_RAY_ADDRESS",
+             "LEANAGENT_RAY_TMPDIR", "RAY_ADDRESS")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -53,3 +54,14 @@ def store(home: Path):
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def ray_local(tmp_path_factory: pytest.TempPathFactory):
+    """One local Ray (2 CPUs) for the whole session, started and stopped by leanagent's
+    own runtime: Ray's start-up costs 4-5 s. Teardown fails the session if any of its
+    processes or its temporary directory outlive it."""
+    pytest.importorskip("ray")
+    from ray_helpers import session_ray
+
+    yield from session_ray(tmp_path_factory.mktemp("ray-user-home"))

@@ -98,6 +98,7 @@ def main(ctx: click.Context, home: str | None, verbose: int) -> None:
 def _register() -> None:
     # Each module adds its commands to `main`; importing them is cheap (no torch).
     from . import (
+        crawl,  # noqa: F401
         doctor,  # noqa: F401
         kb,  # noqa: F401
         lifelong,  # noqa: F401

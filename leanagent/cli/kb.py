@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from database.errors import AlreadyImported
-
 from . import App, emit_json, handle_errors, info, main, pass_app
 from .options import json_option, repos_option
+from .ray_options import open_runtime, ray_address_option, workers_option
+
+if TYPE_CHECKING:
+    from database.ingest import IngestSummary
+    from leanagent.distributed.add import AddOutcome
 
 
 @main.command()
-@click.argument("source")
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
 @click.option(
     "--tracer",
     type=click.Choice(["auto", "export", "static", "leandojo"]),
@@ -23,35 +26,76 @@ from .options import json_option, repos_option
     help="How to read SOURCE: a LeanDojo export, Lean sources indexed statically (no Lean needed), "
     "or traced with LeanDojo (needs lean-dojo and the project's Lean toolchain).",
 )
-@click.option("--commit", default=None, help="Commit, tag or branch to index (git sources).")
-@click.option("--name", default=None, help="Repository name to record (default: from the URL).")
+@click.option("--commit", default=None, help="Commit, tag or branch to index (git sources; one SOURCE).")
+@click.option("--name", default=None, help="Repository name to record (default: from the URL; one SOURCE).")
 @click.option(
     "--source",
     "source_checkout",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="For an export: the repository checkout, to inspect term-mode proofs for `sorry`.",
+    help="For an export: the repository checkout, to inspect term-mode proofs for `sorry` (one SOURCE).",
 )
+@workers_option
+@ray_address_option
 @json_option("the import summary")
 @pass_app
 @handle_errors
-def add(app: App, source: str, tracer: str, commit: str | None, name: str | None,
-        source_checkout: Path | None, as_json: bool) -> None:
-    """Add a repository: SOURCE is a LeanDojo export directory, a Lean checkout or a git URL."""
-    from leanagent.tracing import AddRequest, add_source, summary_json
+def add(app: App, sources: tuple[str, ...], tracer: str, commit: str | None, name: str | None,
+        source_checkout: Path | None, workers: int | None, ray_address: str | None, as_json: bool) -> None:
+    """Add repositories: each SOURCE... is a LeanDojo export directory, a Lean checkout or a git URL.
 
-    request = AddRequest(source=source, tracer=tracer, commit=commit, name=name, source_checkout=source_checkout)
+    Several SOURCEs are prepared in parallel (one Ray task each); each is written in its
+    own transaction, and one that fails is reported and recorded without stopping the others.
+    """
+    from leanagent.distributed.add import AddJob, add_sources
+    from leanagent.tracing import AddRequest
+
+    if len(sources) > 1 and (commit or name or source_checkout):
+        raise click.UsageError("--commit, --name and --source apply to a single SOURCE")
+    jobs = [AddJob(AddRequest(source=src, tracer=tracer, commit=commit, name=name,
+                              source_checkout=source_checkout)) for src in sources]
     if tracer == "leandojo":
         info("tracing with LeanDojo: lake builds the project and lean-dojo extracts every file, which can "
              "take long (hours for Mathlib-sized projects); `leanagent -v add ...` shows its log")
-    with app.store() as store:
-        try:
-            summaries = add_source(store, request, app.home)
-        except AlreadyImported as exc:
-            info(str(exc))
+    with app.store() as store, open_runtime(app, ray_address, want_ray=len(jobs) > 1) as rt:
+        where = rt.describe()
+        outcomes = add_sources(store, jobs, app.home, rt, max_in_flight=workers,
+                               on_outcome=print_outcome if len(jobs) > 1 else None,
+                               record_unsuccessful=len(jobs) > 1)
+    if len(jobs) == 1:
+        [o] = outcomes
+        if o.status == "failed":
+            raise click.ClickException(o.reason or "failed")
+        if o.status == "already":
+            info(o.reason or "already imported")
             if as_json:
-                emit_json({"status": "already_imported", "name": exc.name, "url": exc.url, "commit": exc.commit})
+                emit_json({"status": "already_imported", "name": o.name, "url": o.url, "commit": o.commit})
             return
+        _print_summaries(o.summaries)
+        if as_json:
+            emit_json({"status": "added", "repositories": summary_json(o.summaries)})
+        return
+    failed = [o for o in outcomes if o.status == "failed"]
+    counts = {k: sum(o.status == k for o in outcomes) for k in ("added", "already", "failed")}
+    info(f"{counts['added']} added, {counts['already']} already in the database, {counts['failed']} failed "
+         f"({where})")
+    if as_json:
+        emit_json({"status": "partial" if failed else "added", **counts,
+                   "outcomes": [o.as_dict() for o in outcomes]})
+    if failed:
+        raise click.ClickException(
+            f"{len(failed)} of {len(outcomes)} sources failed: "
+            + "; ".join(f"{o.source}: {o.reason}" for o in failed)
+        )
+
+
+def summary_json(summaries: list[IngestSummary]) -> list[dict[str, Any]]:
+    from leanagent.tracing import summary_json as _json
+
+    return _json(summaries)
+
+
+def _print_summaries(summaries: list[IngestSummary]) -> None:
     for s in summaries:
         info(
             f"added {s.name} @ {s.commit[:12]}: {s.theorems - s.dependency_theorems} theorems "
@@ -64,8 +108,13 @@ def add(app: App, source: str, tracer: str, commit: str | None, name: str | None
             info(f"  {d.severity}: {where}{d.message}")
         if len(s.diagnostics) > 20:
             info(f"  ... and {len(s.diagnostics) - 20} more (see the diagnostics table)")
-    if as_json:
-        emit_json({"status": "added", "repositories": summary_json(summaries)})
+
+
+def print_outcome(o: AddOutcome) -> None:
+    if o.status == "added":
+        _print_summaries(o.summaries)
+    else:
+        info(f"{o.status}: {o.source}: {o.reason}")
 
 
 @main.command()

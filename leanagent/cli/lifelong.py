@@ -8,6 +8,7 @@ import click
 
 from . import App, emit_json, handle_errors, info, main, pass_app
 from .options import ConfigOptions, config_options, json_option, repos_option
+from .ray_options import open_runtime, ray_address_option
 
 
 @main.command("run")
@@ -34,12 +35,13 @@ from .options import ConfigOptions, config_options, json_option, repos_option
               show_default=True, help="Theorems without proof steps: own bucket, or LeanAgent's split.")
 @config_options("encoder", "train", "eval")
 @click.option("--name", default=None, help="Run name [default: derived from the options].")
+@ray_address_option
 @json_option("the run summary")
 @pass_app
 @handle_errors
 def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, data_mode: str | None, replay: int,
             ewc: bool, ewc_lambda: float, basis: str, with_dependencies: bool, undefined: str,
-            name: str | None, as_json: bool, options: ConfigOptions) -> None:
+            name: str | None, ray_address: str | None, as_json: bool, options: ConfigOptions) -> None:
     """Learn every repository not yet learned, in curriculum order; resumable.
 
     Per repository: data -> baseline -> train -> (fisher) -> index -> evaluate -> prove.
@@ -48,6 +50,7 @@ def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, dat
     """
     from curriculum import CurriculumConfig
     from database.errors import ConfigError
+    from leanagent.distributed.encode import ray_encode
     from leanagent.lifelong import RetrieverLearner, RunConfig, run_lifelong
 
     train = options.train()
@@ -64,9 +67,9 @@ def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, dat
         )
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from exc
-    with app.store() as store:
+    with app.store() as store, open_runtime(app, ray_address, want_ray=False) as rt:
         repos = store.find_repositories(repo_refs) if repo_refs else None
-        learner = RetrieverLearner.create(store, app.home, config, progress=True)
+        learner = RetrieverLearner.create(store, app.home, config, progress=True, encode=ray_encode(rt))
         summary = run_lifelong(store, learner, config, repos=repos, name=name, on_event=info)
     info(f"run '{summary.name}': {summary.positions} repositories learned; see `leanagent metrics`")
     if as_json:

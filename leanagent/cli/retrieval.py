@@ -9,6 +9,7 @@ import click
 
 from . import App, emit_json, handle_errors, info, main, pass_app
 from .options import ConfigOptions, config_options, json_option, repos_option
+from .ray_options import open_runtime, ray_address_option
 
 if TYPE_CHECKING:
     from database.store import Store
@@ -71,23 +72,29 @@ def train(app: App, repo_refs: tuple[str, ...], parent: str | None, from_base: b
 @click.option("--methods", default=",".join(_METHODS), show_default=True,
               help="Comma-separated: " + ", ".join(_METHODS) + ".")
 @config_options("encoder", "eval")
+@ray_address_option
 @json_option("the results")
 @pass_app
 @handle_errors
 def eval_(app: App, repo_refs: tuple[str, ...], checkpoint: str | None, base: bool, split: str, methods: str,
-          as_json: bool, options: ConfigOptions) -> None:
-    """R@1, R@10 and MRR per repository for a checkpoint and every baseline."""
+          ray_address: str | None, as_json: bool, options: ConfigOptions) -> None:
+    """R@1, R@10 and MRR per repository for a checkpoint and every baseline.
+
+    Premises an index lacks are encoded across Ray workers when --ray-address joins or
+    starts a Ray (in this process otherwise, where torch already uses every core).
+    """
+    from leanagent.distributed.encode import ray_encode
     from prover.retrieval.api import evaluate_retriever
 
     wanted = tuple(m.strip() for m in methods.split(",") if m.strip())
     config = options.eval(progress=True)
-    with app.store() as store:
+    with app.store() as store, open_runtime(app, ray_address, want_ray=False) as rt:
         repos = store.find_repositories(repo_refs)
         cid = _checkpoint(store, checkpoint, base)
         if cid is None:
             info("no checkpoint: evaluating the base encoder (train one with `leanagent train`)")
         results = evaluate_retriever(store, app.home, checkpoint_id=cid, repos=repos, split=split,
-                                     methods=wanted, config=config)
+                                     methods=wanted, config=config, encode=ray_encode(rt))
     rows = [
         {"repo": r.name, "repo_id": r.id, "method": m, "checkpoint_id": cid if m in ("dense", "fused") else None,
          "split": split, **results[(r.id, m)]}

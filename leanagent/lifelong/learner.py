@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from database.home import Home
 from database.store import Repository, Store
 from prover.retrieval.config import EvalConfig, TrainConfig
 
 from .config import RunConfig
+
+if TYPE_CHECKING:
+    from prover.retrieval.index import EncodeFn
 
 #: Per (repo id, method): ``{"r1", "r10", "mrr", "num_queries", ...}``.
 Results = dict[tuple[int, str], dict[str, Any]]
@@ -50,13 +53,18 @@ class RetrieverLearner:
     train_config: TrainConfig
     eval_config: EvalConfig
     ewc_lambda: float = 0.0
+    #: How index builds encode premises (None: in this process), e.g. across Ray workers.
+    encode: EncodeFn | None = None
 
     @classmethod
-    def create(cls, store: Store, home: Home, config: RunConfig, *, progress: bool = False) -> RetrieverLearner:
+    def create(cls, store: Store, home: Home, config: RunConfig, *, progress: bool = False,
+               encode: EncodeFn | None = None) -> RetrieverLearner:
         """``progress``: tqdm bars on stderr for training and encoding (a display choice,
-        so not part of the run's configuration)."""
+        so not part of the run's configuration); ``encode``: where encoding runs (neither
+        is part of the run's identity: both give the same vectors)."""
         return cls(store, home, dataclasses.replace(config.train, progress=progress),
-                   dataclasses.replace(config.eval, progress=progress), config.ewc_lambda if config.ewc else 0.0)
+                   dataclasses.replace(config.eval, progress=progress), config.ewc_lambda if config.ewc else 0.0,
+                   encode)
 
     def prepare(self, repo: Repository) -> None:
         from prover.retrieval import api
@@ -83,7 +91,8 @@ class RetrieverLearner:
     def index(self, *, checkpoint_id: int) -> dict[str, Any]:
         from prover.retrieval import api
 
-        ix = api.build_index(self.store, self.home, checkpoint_id=checkpoint_id, config=self.eval_config)
+        ix = api.build_index(self.store, self.home, checkpoint_id=checkpoint_id, config=self.eval_config,
+                             encode=self.encode)
         return {"index_id": ix.id, "path": str(ix.path), "num_vectors": ix.num_vectors, "added": ix.added}
 
     def evaluate(
@@ -92,4 +101,4 @@ class RetrieverLearner:
         from prover.retrieval import api
 
         return api.evaluate_retriever(self.store, self.home, checkpoint_id=checkpoint_id, repos=repos,
-                                      split=split, methods=methods, config=self.eval_config)
+                                      split=split, methods=methods, config=self.eval_config, encode=self.encode)

@@ -73,6 +73,35 @@ def _leandojo_tracer(store: Store, request: AddRequest, home: Home) -> list[Inge
     return leandojo_tracer(store, request, home)
 
 
+#: A tracer that can also run away from the database (in a Ray task, possibly on
+#: another machine) offers a *preparer* of the same name: ``(request, home, *, cpus)
+#: -> PreparedRepository`` (``cpus``: how many processes it may use), whose records the
+#: driver writes (`leanagent.distributed`). The source may already be cloned and
+#: checked out at the commit to index (the crawler's walk-back): a preparer resolves
+#: it with `leanagent.tracing.git.resolve_source`, which reuses the clone. Tracers
+#: without a preparer run in the driver process.
+PREPARER_ENTRY_POINTS = "leanagent.preparers"
+
+
+def preparers() -> dict[str, Callable[..., Any]]:
+    from importlib.metadata import entry_points
+
+    from .static import static_prepare
+
+    found: dict[str, Callable[..., Any]] = {"static": static_prepare}
+    for ep in entry_points(group=PREPARER_ENTRY_POINTS):
+        if ep.name not in found:
+            found[ep.name] = _lazy_callable(ep)
+    return found
+
+
+def _lazy_callable(ep: Any) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return ep.load()(*args, **kwargs)
+
+    return run
+
+
 def _lazy_entry_point(ep: Any) -> Tracer:
     def run(store: Store, request: AddRequest, home: Home) -> list[IngestSummary]:
         return ep.load()(store, request, home)

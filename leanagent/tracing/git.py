@@ -96,6 +96,12 @@ def _git(args: list[str], cwd: Path | None = None, timeout: float = 600, env: di
     return out.stdout.strip()
 
 
+def run_git(args: list[str], cwd: Path | None = None, timeout: float = 600) -> str:
+    """Run git with the safe environment above (transports pinned, no prompts); its
+    stdout, stripped. Raises `SourceError` with git's message on failure."""
+    return _git(args, cwd=cwd, timeout=timeout)
+
+
 def local_commit(path: Path) -> str | None:
     """HEAD of a git checkout, or None if `path` is not inside one (or git is missing)."""
     try:

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from database.home import Home
     from database.store import Repository, Store
 
+    from .index import EncodeFn
+
 __all__ = [
     "DEFAULT_MODEL",
     "INDEX_KINDS",
@@ -90,6 +92,7 @@ def evaluate_retriever(
     split: str,
     methods: tuple[str, ...] = ("dense",),
     config: EvalConfig,
+    encode: EncodeFn | None = None,
 ) -> dict[tuple[int, str], dict[str, Any]]:
     """R@1, R@10 (as percentages) and MRR per (repo_id, method) on ``split`` of each repo.
 
@@ -98,15 +101,18 @@ def evaluate_retriever(
     the same (checkpoint, method, repo, scheme, split). Baselines "bm25" and "locality"
     do not depend on a checkpoint and are stored with checkpoint_id NULL; "untrained" is
     the base encoder (stored with checkpoint_id NULL and the model in details).
+    ``encode``: how indexes that need (re)building are encoded (`build_index`).
     """
     return _evaluate.evaluate_retriever(store, home, checkpoint_id=checkpoint_id, repos=repos, split=split, methods=methods,
-                 config=config)
+                 config=config, encode=encode)
 
 
-def build_index(store: Store, home: Home, *, checkpoint_id: int | None, config: EvalConfig) -> IndexInfo:
+def build_index(store: Store, home: Home, *, checkpoint_id: int | None, config: EvalConfig,
+                encode: EncodeFn | None = None) -> IndexInfo:
     """Make the checkpoint's FAISS index cover every premise in the database: create it,
-    or encode and add only premises added since (the checkpoint is immutable)."""
-    return _index.build_index(store, home, checkpoint_id=checkpoint_id, config=config)
+    or encode and add only premises added since (the checkpoint is immutable).
+    ``encode`` replaces in-process encoding (e.g. by Ray workers; `index.EncodeFn`)."""
+    return _index.build_index(store, home, checkpoint_id=checkpoint_id, config=config, encode=encode)
 
 
 def retrieve(

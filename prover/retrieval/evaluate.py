@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from database.home import Home
     from database.store import Repository, Store
 
-    from .index import PremiseIndex
+    from .index import EncodeFn, PremiseIndex
     from .model import Encoder
 
 __all__ = ["FUSION_GRID", "evaluate_retriever", "fused_rerank", "query_metrics", "tune_fusion"]
@@ -166,7 +166,7 @@ def tune_fusion(evals: list[_RepoEval], feats: list[list[FusionFeatures]], k: in
 
 def evaluate_retriever(
     store: Store, home: Home, *, checkpoint_id: int | None, repos: list[Repository], split: str,
-    methods: tuple[str, ...], config: EvalConfig,
+    methods: tuple[str, ...], config: EvalConfig, encode: EncodeFn | None = None,
 ) -> dict[tuple[int, str], dict[str, Any]]:
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
@@ -181,7 +181,8 @@ def evaluate_retriever(
     corpus = load_corpus(store)
     dense_idx = None
     if "dense" in methods or "fused" in methods:
-        dense_idx = ensure_index(store, home, checkpoint_id=checkpoint_id, config=config, corpus=corpus)
+        dense_idx = ensure_index(store, home, checkpoint_id=checkpoint_id, config=config, corpus=corpus,
+                                 encode=encode)
     evals = [_RepoEval(store, r, corpus, split, scheme) for r in repos]
     results: dict[tuple[int, str], dict[str, Any]] = {}
     ranked: dict[tuple[int, str], list[IntArray]] = {}
@@ -209,7 +210,8 @@ def evaluate_retriever(
                 ranked[(ev.repo.id, "fused")] = _fused_ranked(ev.fusion_features(dense_c[ev.repo.id]), weights, k)
     if "untrained" in methods:
         base_cfg = dataclasses.replace(config, model=model, max_length=max_length)
-        pidx_b, _, _, enc_b = ensure_index(store, home, checkpoint_id=None, config=base_cfg, corpus=corpus)
+        pidx_b, _, _, enc_b = ensure_index(store, home, checkpoint_id=None, config=base_cfg, corpus=corpus,
+                                           encode=encode)
         for ev in evals:
             ranked[(ev.repo.id, "untrained")] = [r for r, _ in ev.dense(pidx_b, enc_b, config, k)]
         extra["untrained"] = {"model": model, "max_length": max_length}

@@ -16,6 +16,7 @@ them), otherwise the query falls back to an exact scan of its accessible premise
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,15 @@ Float32Array = npt.NDArray[np.float32]
 
 OVERSAMPLE = 4
 MIN_CANDIDATES = 64
+
+#: How premise texts become vectors when an index is built or extended: `encode_in_process`
+#: by default; `leanagent.distributed.encode` passes one that splits the work across
+#: Ray workers. The one seam through which encoding may run elsewhere.
+EncodeFn = Callable[["Encoder", list[str], EvalConfig], "Float32Array"]
+
+
+def encode_in_process(encoder: Encoder, texts: list[str], config: EvalConfig) -> Float32Array:
+    return encoder.encode(texts, batch_size=config.batch_size, bf16=config.bf16, progress=config.progress)
 
 
 @dataclass
@@ -149,7 +159,7 @@ def _save(store: Store, home: Home, key: str, checkpoint_id: int | None, pidx: P
 
 def ensure_index(
     store: Store, home: Home, *, checkpoint_id: int | None, config: EvalConfig,
-    encoder: Encoder | None = None, corpus: Corpus | None = None,
+    encoder: Encoder | None = None, corpus: Corpus | None = None, encode: EncodeFn | None = None,
 ) -> tuple[PremiseIndex, IndexInfo, Corpus, Encoder]:
     """Load the encoder's index, bringing it up to date with the database's premises."""
     model, max_length = encoder_spec(store, checkpoint_id, model=config.model, max_length=config.max_length)
@@ -174,8 +184,7 @@ def ensure_index(
     if pidx is not None and len(new_rows) == 0 and row is not None:
         info = IndexInfo(row.id, checkpoint_id, home.root / row.path, row.kind, row.dim, row.num_vectors, 0)
         return pidx, info, corpus, encoder
-    vectors = encoder.encode(corpus.texts(new_rows), batch_size=config.batch_size, bf16=config.bf16,
-                             progress=config.progress)
+    vectors = (encode or encode_in_process)(encoder, corpus.texts(new_rows), config)
     if pidx is None:
         pidx = PremiseIndex(_new_faiss(config.index_kind, encoder.dim, vectors), corpus.ids[:0], config.index_kind)
     if len(vectors):
@@ -188,8 +197,9 @@ def ensure_index(
     return pidx, info, corpus, encoder
 
 
-def build_index(store: Store, home: Home, *, checkpoint_id: int | None, config: EvalConfig) -> IndexInfo:
-    return ensure_index(store, home, checkpoint_id=checkpoint_id, config=config)[1]
+def build_index(store: Store, home: Home, *, checkpoint_id: int | None, config: EvalConfig,
+                encode: EncodeFn | None = None) -> IndexInfo:
+    return ensure_index(store, home, checkpoint_id=checkpoint_id, config=config, encode=encode)[1]
 
 
 def retrieve(

@@ -144,6 +144,18 @@ class Encoder:
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)  # [B, D]
         return torch.nn.functional.normalize(pooled.float(), dim=-1)
 
+    def _plan(self, texts: list[str]) -> tuple[list[list[int]], list[int]]:
+        # Token counts without padding, truncated like the batches will be.
+        ids = self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
+        return ids, sorted(range(len(texts)), key=lambda i: len(ids[i]))
+
+    def batch_order(self, texts: list[str]) -> list[int]:
+        """The order in which `encode` batches ``texts`` (consecutive runs of
+        ``batch_size``). Splitting this order at batch boundaries and encoding each part
+        separately gives the same batches, hence the same vectors, as one call: the
+        distributed index build relies on it."""
+        return self._plan(texts)[1]
+
     def encode(
         self, texts: list[str], *, batch_size: int = 64, bf16: bool = True, progress: bool = False
     ) -> np.ndarray:
@@ -157,9 +169,7 @@ class Encoder:
 
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        # Token counts without padding, truncated like the batches will be.
-        ids = self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
-        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
+        ids, order = self._plan(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         pad_id = self.tokenizer.pad_token_id or 0
         was_training = self.module.training

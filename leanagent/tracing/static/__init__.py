@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .indexer import INDEXER_VERSION, StaticIndexConfig, index_repository
+from .indexer import INDEXER_VERSION, StaticIndexConfig, index_repository, prepare_repository
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from database.home import Home
     from database.ingest import IngestSummary
+    from database.records import RepoInfo
     from database.store import Store
+    from leanagent.distributed.records import PreparedRepository
 
     from .. import AddRequest
 
 
-def static_tracer(store: Store, request: AddRequest, home: Home) -> list[IngestSummary]:
+def _source(request: AddRequest, home: Home) -> tuple[Path, RepoInfo]:
     from database.records import RepoInfo
 
     from ..git import resolve_source
@@ -27,7 +31,20 @@ def static_tracer(store: Store, request: AddRequest, home: Home) -> list[IngestS
     src = resolve_source(request.source, home.repos, request.commit, request.name)
     repo = RepoInfo(url=src.url, name=src.name, commit=src.commit, path=str(src.path),
                     metadata={"cloned": src.cloned})
-    return [index_repository(store, src.path, repo, StaticIndexConfig())]
+    return src.path, repo
 
 
-__all__ = ["INDEXER_VERSION", "StaticIndexConfig", "index_repository", "static_tracer"]
+def static_tracer(store: Store, request: AddRequest, home: Home) -> list[IngestSummary]:
+    root, repo = _source(request, home)
+    return [index_repository(store, root, repo, StaticIndexConfig())]
+
+
+def static_prepare(request: AddRequest, home: Home, *, cpus: int | None = None) -> PreparedRepository:
+    """`static_tracer` without the database: what a Ray task runs (`leanagent.distributed`),
+    parsing with at most `cpus` processes."""
+    root, repo = _source(request, home)
+    return prepare_repository(root, repo, StaticIndexConfig(workers=cpus))
+
+
+__all__ = ["INDEXER_VERSION", "StaticIndexConfig", "index_repository", "prepare_repository",
+           "static_prepare", "static_tracer"]

@@ -20,10 +20,11 @@ import contextlib
 import os
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from database.ingest import Ingest, IngestSummary
+from database.ingest import IngestSummary
 from database.records import (
     DeclarationSorries,
     Diagnostic,
@@ -41,6 +42,9 @@ from .parser import parse_bytes
 from .project import ProjectInfo, read_project
 from .resolve import NameTable, import_closures, resolve_references
 from .rows import PreparedFile, SorryDeclRow, prepare
+
+if TYPE_CHECKING:
+    from leanagent.distributed.records import PreparedRepository, RecordSink
 
 #: Bumped when the records the indexer produces change for the same input.
 INDEXER_VERSION = "2"
@@ -176,10 +180,16 @@ def _package_src_dirs(root: Path, paths: list[str]) -> dict[str, list[str]]:
 # -- the tracer --------------------------------------------------------------------------
 
 
-def index_repository(store: Store, root: Path, repo: RepoInfo, config: StaticIndexConfig | None = None
-                     ) -> IngestSummary:
-    """Index the checkout at `root` as `repo` (url/name/commit given by the caller)."""
-    config = config or StaticIndexConfig()
+@dataclass(frozen=True)
+class _Plan:
+    info: RepoInfo
+    paths: list[str]
+    modules: dict[str, int]
+    core_init: int | None
+    project: ProjectInfo
+
+
+def _plan(root: Path, repo: RepoInfo, config: StaticIndexConfig) -> _Plan:
     project = read_project(root)
     paths = discover(root, config.include_dependencies)
     pkg_dirs = _package_src_dirs(root, paths)
@@ -191,45 +201,81 @@ def index_repository(store: Store, root: Path, repo: RepoInfo, config: StaticInd
         url=repo.url, name=repo.name, commit=repo.commit, lean_version=repo.lean_version or project.lean_version,
         tracer="static", tracer_version=tracer_version(), path=repo.path or str(root), metadata=meta,
     )
+    return _Plan(info, paths, modules, core_init, project)
+
+
+def _emit(root: Path, plan: _Plan, config: StaticIndexConfig, w: RecordSink) -> Counter[str]:
+    """Feed the repository's records to `w` (an `Ingest`, or a recorder with the same
+    methods); return the import names that resolved to no indexed file."""
+    paths, modules, core_init = plan.paths, plan.modules, plan.core_init
     files: list[PreparedFile] = []
     imports: list[list[int]] = []
     unresolved: Counter[str] = Counter()
-    with store.ingest(info) as w:
-        for fname, msg in project.diagnostics:
-            w.add_diagnostic(Diagnostic(fname, None, msg))
-        for idx, pf in enumerate(parse_files(root, paths, config)):
-            files.append(pf)
-            deps: list[int] = []
-            for mod in pf.imports:
-                j = modules.get(mod)
-                if j is None or j == idx:
-                    unresolved[mod] += 1
-                elif j not in deps:
-                    deps.append(j)
-            if core_init is not None and not pf.prelude and core_init != idx and core_init not in deps:
-                deps.append(core_init)
-            imports.append(deps)
-            w.add_file(FileRecord(
-                path=pf.path,
-                imports=[paths[j] for j in deps],
-                premises=[PremiseRecord(*p) for p in pf.premises],
-                content_hash=pf.content_hash,
-                num_lines=pf.num_lines,
-            ))
-            for line, msg in pf.diagnostics:
-                w.add_diagnostic(Diagnostic(pf.path, line, msg))
-        table = NameTable(files, import_closures(imports))
-        for idx, pf in enumerate(files):
-            _write_declarations(w, table, idx, pf)
+    for fname, msg in plan.project.diagnostics:
+        w.add_diagnostic(Diagnostic(fname, None, msg))
+    for idx, pf in enumerate(parse_files(root, paths, config)):
+        files.append(pf)
+        deps: list[int] = []
+        for mod in pf.imports:
+            j = modules.get(mod)
+            if j is None or j == idx:
+                unresolved[mod] += 1
+            elif j not in deps:
+                deps.append(j)
+        if core_init is not None and not pf.prelude and core_init != idx and core_init not in deps:
+            deps.append(core_init)
+        imports.append(deps)
+        w.add_file(FileRecord(
+            path=pf.path,
+            imports=[paths[j] for j in deps],
+            premises=[PremiseRecord(*p) for p in pf.premises],
+            content_hash=pf.content_hash,
+            num_lines=pf.num_lines,
+        ))
+        for line, msg in pf.diagnostics:
+            w.add_diagnostic(Diagnostic(pf.path, line, msg))
+    table = NameTable(files, import_closures(imports))
+    for idx, pf in enumerate(files):
+        _write_declarations(w, table, idx, pf)
+    return unresolved
+
+
+def _unresolved_metadata(unresolved: Counter[str]) -> dict[str, Any]:
+    if not unresolved:
+        return {}
+    return {"unresolved_imports": dict(unresolved.most_common(200)),
+            "unresolved_import_count": sum(unresolved.values())}
+
+
+def index_repository(store: Store, root: Path, repo: RepoInfo, config: StaticIndexConfig | None = None
+                     ) -> IngestSummary:
+    """Index the checkout at `root` as `repo` (url/name/commit given by the caller)."""
+    config = config or StaticIndexConfig()
+    plan = _plan(root, repo, config)
+    with store.ingest(plan.info) as w:
+        unresolved = _emit(root, plan, config, w)
     # metadata written with the repository row cannot know the unresolved imports yet
-    if unresolved:
-        meta["unresolved_imports"] = dict(unresolved.most_common(200))
-        meta["unresolved_import_count"] = sum(unresolved.values())
-        store.set_repository_metadata(w.repo_id, meta)
+    extra = _unresolved_metadata(unresolved)
+    if extra:
+        store.set_repository_metadata(w.repo_id, {**plan.info.metadata, **extra})
     return w.summary
 
 
-def _write_declarations(w: Ingest, table: NameTable, idx: int, pf: PreparedFile) -> None:
+def prepare_repository(root: Path, repo: RepoInfo, config: StaticIndexConfig | None = None
+                       ) -> PreparedRepository:
+    """The records `index_repository` would write, without a database: for a Ray task,
+    whose result the driver writes with `leanagent.distributed.records.write_prepared`."""
+    from leanagent.distributed.records import PreparedRepository, RecordingSink
+
+    config = config or StaticIndexConfig()
+    plan = _plan(root, repo, config)
+    sink = RecordingSink()
+    unresolved = _emit(root, plan, config, sink)
+    info = replace(plan.info, metadata={**plan.info.metadata, **_unresolved_metadata(unresolved)})
+    return PreparedRepository(info, sink.events)
+
+
+def _write_declarations(w: RecordSink, table: NameTable, idx: int, pf: PreparedFile) -> None:
     for d in pf.decls:
         if isinstance(d, SorryDeclRow):
             w.add_declaration_sorries(DeclarationSorries(
