@@ -7,17 +7,20 @@ its training record (`Checkpoint.config`: the training configuration and summary
 numbers). Its loss curve is one `TrainingStep` per optimiser step, written in the same
 transaction as the row, so that a checkpoint never exists without its curve.
 
-Fusion weights (`FusionWeights`) belong to an *encoder*: a checkpoint, or the untrained
-base model at one token length, named by the retriever's encoder key (``ckpt-<id>`` or
-``base-<model>-<length>``). They are chosen on validation data when first needed and
-kept here, one row per encoder.
+Fusion weights (`FusionWeights`) belong to an *encoder* -- a checkpoint, or the
+untrained base model at one token length, named by the retriever's encoder key
+(``ckpt-<id>`` or ``base-<model>-<length>``) -- and to the set of repositories whose
+validation queries chose them (`repositories_key`). They are chosen when first needed
+and kept here, one row per (encoder, repositories); a lookup for other repositories
+finds none, so weights tuned on one set never change a fused number on another.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -172,38 +175,77 @@ class Checkpoints:
         ]
 
 
+def repositories_key(repos: Iterable[tuple[str, str]]) -> tuple[str, list[str]]:
+    """The key of a set of repositories given as (url, commit): the SHA-256 of their
+    sorted ``url@commit`` lines, and those lines."""
+    lines = sorted({f"{url}@{commit}" for url, commit in repos})
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest(), lines
+
+
+_FUSION_COLUMNS = "w_bm25, w_loc, val_r10, val_r10_dense, val_r10_gain, val_queries, tuned_on"
+
+
+def _fusion(row: Sequence[Any]) -> FusionWeights:
+    return FusionWeights(w_bm25=float(row[0]), w_loc=float(row[1]), val_r10=row[2], val_r10_dense=row[3],
+                         val_r10_gain=float(row[4]), val_queries=int(row[5]),
+                         tuned_on=tuple(json.loads(row[6] or "[]")))
+
+
 class FusionWeightsTable:
-    """The ``fusion_weights`` table (``store.fusion_weights``): one row per encoder."""
+    """The ``fusion_weights`` table (``store.fusion_weights``): one row per encoder and
+    set of repositories the weights were tuned on."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    def get(self, encoder: str) -> FusionWeights | None:
+    def get(self, encoder: str, repos: Iterable[tuple[str, str]]) -> FusionWeights | None:
+        """The weights of ``encoder`` tuned on exactly ``repos`` ((url, commit) pairs)."""
+        key, _ = repositories_key(repos)
         row = self._store.conn.execute(
-            "SELECT w_bm25, w_loc, val_r10, val_r10_dense, val_r10_gain, val_queries, tuned_on "
-            "FROM fusion_weights WHERE encoder = ?",
-            (encoder,),
+            f"SELECT {_FUSION_COLUMNS} FROM fusion_weights WHERE encoder = ? AND repos_key = ?", (encoder, key)
         ).fetchone()
-        if row is None:
-            return None
-        return FusionWeights(w_bm25=float(row[0]), w_loc=float(row[1]), val_r10=row[2], val_r10_dense=row[3],
-                             val_r10_gain=float(row[4]), val_queries=int(row[5]),
-                             tuned_on=tuple(json.loads(row[6] or "[]")))
+        return None if row is None else _fusion(row)
 
-    def record(self, encoder: str, weights: FusionWeights, *, checkpoint_id: int | None) -> None:
-        """Store (or replace) the weights of ``encoder``."""
+    def covering(self, encoder: str, repo: tuple[str, str]) -> FusionWeights | None:
+        """The weights of ``encoder`` tuned on ``repo`` alone, else the most recent ones
+        whose tuning set includes it (for retrieving in one repository)."""
+        alone = self.get(encoder, [repo])
+        if alone is not None:
+            return alone
+        line = f"{repo[0]}@{repo[1]}"
+        row = self._store.conn.execute(
+            f"SELECT {_FUSION_COLUMNS} FROM fusion_weights WHERE encoder = ? AND repos_key != 'legacy' "
+            "AND EXISTS (SELECT 1 FROM json_each(fusion_weights.repos) WHERE value = ?) "
+            "ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            (encoder, line),
+        ).fetchone()
+        return None if row is None else _fusion(row)
+
+    def record(self, encoder: str, repos: Iterable[tuple[str, str]], weights: FusionWeights, *,
+               checkpoint_id: int | None) -> None:
+        """Store (or replace) the weights of ``encoder`` tuned on ``repos``."""
+        key, lines = repositories_key(repos)
         with self._store.atomic():
             self._store.conn.execute(
-                "INSERT OR REPLACE INTO fusion_weights (encoder, checkpoint_id, w_bm25, w_loc, val_r10, "
-                "val_r10_dense, val_r10_gain, val_queries, tuned_on, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (encoder, checkpoint_id, weights.w_bm25, weights.w_loc, weights.val_r10, weights.val_r10_dense,
-                 weights.val_r10_gain, weights.val_queries, json.dumps(list(weights.tuned_on)), utcnow()),
+                "INSERT OR REPLACE INTO fusion_weights (encoder, repos_key, repos, checkpoint_id, w_bm25, w_loc, "
+                "val_r10, val_r10_dense, val_r10_gain, val_queries, tuned_on, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (encoder, key, json.dumps(lines), checkpoint_id, weights.w_bm25, weights.w_loc, weights.val_r10,
+                 weights.val_r10_dense, weights.val_r10_gain, weights.val_queries,
+                 json.dumps(list(weights.tuned_on)), utcnow()),
             )
 
+    def all_for(self, encoder: str) -> list[FusionWeights]:
+        """Every set of weights of ``encoder``, newest first (legacy rows included)."""
+        return [_fusion(r) for r in self._store.conn.execute(
+            f"SELECT {_FUSION_COLUMNS} FROM fusion_weights WHERE encoder = ? ORDER BY created_at DESC, rowid DESC",
+            (encoder,))]
+
     def for_checkpoint(self, checkpoint_id: int) -> FusionWeights | None:
+        """The checkpoint's most recently chosen weights (any tuning set)."""
         row = self._store.conn.execute(
-            "SELECT encoder FROM fusion_weights WHERE checkpoint_id = ? ORDER BY created_at DESC LIMIT 1",
+            f"SELECT {_FUSION_COLUMNS} FROM fusion_weights WHERE checkpoint_id = ? "
+            "ORDER BY created_at DESC, rowid DESC LIMIT 1",
             (checkpoint_id,),
         ).fetchone()
-        return None if row is None else self.get(str(row[0]))
+        return None if row is None else _fusion(row)

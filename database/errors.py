@@ -12,7 +12,10 @@ from where they meet it (``prover.retrieval.errors``, ``prover.lean.interface``,
     LeanAgentError                  base class of everything below
     ├── ConfigError                 a flag, environment variable or config field is invalid
     ├── DatabaseError               the database cannot be opened, migrated or written
-    │   └── SchemaTooNew            written by a newer leanagent
+    │   ├── SchemaTooNew            written by a newer leanagent
+    │   ├── DatabaseCorrupt         the file is damaged (the message says how to recover)
+    │   ├── DatabaseBusy            another process held the write lock too long
+    │   └── LockHeld                a process lock is held (database.locks; names the holder)
     ├── RepositoryNotFound          a repository reference matches nothing
     ├── AmbiguousRepository         ... or several repositories
     ├── AlreadyImported             the same repository at the same commit is stored (exit 0)
@@ -226,3 +229,58 @@ class RunConfigMismatch(RunError):
 
 class MetricsError(LeanAgentError):
     """The accuracy matrix or the V sequence has the wrong shape."""
+
+
+# -- SQLite faults, as messages ----------------------------------------------------------------
+
+
+class DatabaseCorrupt(DatabaseError):
+    """The database file is damaged (SQLite's integrity check fails): leanagent refuses
+    to write to it. The message says how to keep a copy and recover."""
+
+
+class DatabaseBusy(DatabaseError):
+    """Another process held the database's write lock for longer than we waited."""
+
+
+def recovery_steps(path: str) -> str:
+    """What to do with a damaged database at ``path`` (also in the README, "Recovering
+    a damaged database")."""
+    return (
+        f"keep a copy first (cp {path} {path}.damaged), then either recover what SQLite can "
+        f"still read (sqlite3 {path}.damaged .recover | sqlite3 recovered.db; check it with "
+        "sqlite3 recovered.db 'PRAGMA integrity_check' and move it into place), or move the file "
+        "away and add your repositories again; see the README, 'Recovering a damaged database'"
+    )
+
+
+def from_sqlite(exc: Exception, path: str | None = None, *, doing: str = "use") -> DatabaseError:
+    """A `DatabaseError` that says what a SQLite error means for the user and what to do.
+
+    SQLite reports faults of the environment (a read-only or full disk, a damaged file,
+    a lock held too long) as ``sqlite3.OperationalError`` / ``sqlite3.DatabaseError``;
+    these are not bugs, so the CLI shows this message instead of a traceback.
+    """
+    text = str(exc)
+    low = text.lower()
+    where = path or "the database"
+    if "malformed" in low or "not a database" in low or "corrupt" in low or "integrity" in low:
+        return DatabaseCorrupt(f"{where} is damaged ({text}): {recovery_steps(where)}")
+    if "readonly" in low or "read-only" in low or "unable to open" in low or "attempt to write" in low:
+        return DatabaseError(
+            f"cannot {doing} {where} ({text}): its directory or file is read-only or missing. Commands "
+            "that only read (repos, theorems, sorries, runs, metrics, dashboard, report --out DIR) work on a "
+            "read-only home; to write, "
+            "make the home writable or pass another with --home"
+        )
+    if "locked" in low or "busy" in low:
+        return DatabaseBusy(
+            f"{where} is locked by another process ({text}): wait for the other leanagent command to "
+            "finish (see `leanagent runs` for lifelong runs), then try again"
+        )
+    if "full" in low or "disk i/o" in low or "no space" in low:
+        return DatabaseError(
+            f"cannot {doing} {where} ({text}): the disk is full or failing; free some space and try "
+            "again (nothing was half-written: the last change was rolled back)"
+        )
+    return DatabaseError(f"cannot {doing} {where}: {text}")

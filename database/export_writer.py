@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import graphlib
 import json
+import os
+import re
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -21,6 +23,7 @@ from typing import Any
 import orjson
 
 from .errors import ExportError
+from .records import redact_url
 from .splits import SplitConfig, split_novel_premises, split_random
 from .store import Repository, Store
 
@@ -30,7 +33,7 @@ class ExportConfig:
     #: Both LeanDojo schemes (``random``, ``novel_premises``) are split with these.
     splits: SplitConfig = field(default_factory=SplitConfig)
     own_only: bool = False  # leave out dependency theorems (LeanDojo includes them)
-    overwrite: bool = False  # replace DEST if it exists
+    overwrite: bool = False  # replace DEST if it is an earlier export (it holds MARKER) or empty
 
 
 @dataclass
@@ -41,6 +44,11 @@ class ExportResult:
     premises: int = 0
     theorems: int = 0
     tactic_steps: int = 0
+    #: Theorems exported with ``traced_tactics: []`` (statically indexed, term-mode
+    #: proofs): LeanDojo's loaders make no training example of them.
+    theorems_without_tactics: int = 0
+    #: Lines of PAIRS_FILE (theorems with a statement and resolved premises).
+    premise_pairs: int = 0
     splits: dict[str, dict[str, int]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -48,24 +56,97 @@ class ExportResult:
         return asdict(self)
 
 
+#: Statement-level premise-selection pairs, one JSON object per theorem (see
+#: docs/data-formats.md): what static data supports honestly, without goal states.
+PAIRS_FILE = "premise_pairs.jsonl"
+
+#: Written into every export: ``--force`` replaces only a directory holding it (or an
+#: empty one), never anything else. See docs/data-formats.md.
+MARKER = ".leanagent-export"
+
+_URL = re.compile(r"^(?:https?|ssh|git)://[^/\s]+/\S+$|^[\w.-]+@[\w.-]+:\S+$")
+
+
 def export_dataset(store: Store, repos: list[Repository], dest: Path, config: ExportConfig) -> ExportResult:
     if not repos:
         raise ExportError("nothing to export: the database has no repositories (add one with `leanagent add`)")
+    for repo in repos:
+        _check_identity(repo)
     dest = Path(dest)
-    if dest.exists() and not config.overwrite:
-        raise ExportError(f"{dest} exists: choose another directory or pass --force to replace it")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    _check_destination(store, dest, config)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    except OSError as exc:
+        raise ExportError(f"cannot write into {dest.parent}: {exc.strerror or exc}; choose another destination"
+                          ) from exc
     try:
         result = _write(store, repos, tmp, config)
         result.dest = str(dest)
+        (tmp / MARKER).write_text(json.dumps({"exporter": "leanagent", "created": str(datetime.now(UTC)),
+                                              "repositories": [r.name for r in repos]}) + "\n")
         if dest.exists():
-            shutil.rmtree(dest)
-        tmp.rename(dest)
+            # Move the old export aside, put the new one in place, then delete the old:
+            # at no moment is DEST missing or half-written.
+            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old.", dir=dest.parent))
+            os.replace(dest, old / dest.name)
+            tmp.rename(dest)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(dest)
         return result
+    except OSError as exc:
+        raise ExportError(f"cannot write the export to {dest}: {exc.strerror or exc}") from exc
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _check_identity(repo: Repository) -> None:
+    """LeanDojo's loaders rebuild each repository as ``LeanGitRepo(url, commit)``: a local
+    path or a content fingerprint instead of a commit makes them fail, so neither is
+    exported."""
+    url = redact_url(repo.url)
+    if not _URL.match(url) or url.startswith("file:"):
+        raise ExportError(
+            f"repository {repo.name} has no URL, only the local path {url}: LeanDojo's loaders need one. Give "
+            "its checkout a git remote, or name the URL, and add it again: `leanagent add DIR --url "
+            "https://host/owner/name` (then export that repository with --repos)"
+        )
+    if repo.commit.startswith("local:"):
+        raise ExportError(
+            f"repository {repo.name} was added from a directory that is not a git checkout (its 'commit' is a "
+            f"fingerprint of the files, {repo.commit[:18]}...): LeanDojo's loaders need a commit. Commit the "
+            "sources to git and add the checkout again"
+        )
+
+
+def _check_destination(store: Store, dest: Path, config: ExportConfig) -> None:
+    """Refuse a destination whose replacement could destroy anything but an earlier
+    export: the home (or a directory containing it), a file, a symbolic link, a
+    directory without the export marker."""
+    if store.path != ":memory:":
+        home = Path(store.path).resolve().parent
+        target = dest.resolve()
+        if target == home or target in home.parents:
+            raise ExportError(f"{dest} is (or contains) the leanagent home {home}: export somewhere else")
+    if dest.is_symlink():
+        raise ExportError(f"{dest} is a symbolic link: give the directory itself, or another destination")
+    if not dest.exists():
+        return
+    if not dest.is_dir():
+        raise ExportError(f"{dest} exists and is not a directory: choose another destination")
+    if not config.overwrite:
+        raise ExportError(f"{dest} exists: choose another directory or pass --force to replace it")
+    try:
+        empty = next(dest.iterdir(), None) is None
+    except OSError as exc:
+        raise ExportError(f"cannot read {dest}: {exc.strerror or exc}") from exc
+    if not empty and not (dest / MARKER).is_file():
+        raise ExportError(
+            f"{dest} is not a leanagent export (it has no {MARKER} file), so --force will not replace it: "
+            "choose another destination, or remove it yourself if you are sure"
+        )
 
 
 def _write(store: Store, repos: list[Repository], out: Path, config: ExportConfig) -> ExportResult:
@@ -144,10 +225,18 @@ def _write(store: Store, repos: list[Repository], out: Path, config: ExportConfi
         for split in ("train", "val", "test"):
             writers[scheme, split] = _ArrayWriter(out / scheme / f"{split}.json")
     try:
-        for key in keys:
-            record = _theorem_json(conn, key[4], owner_of_file, result)
-            for scheme, assignment in schemes.items():
-                writers[scheme, assignment[key]].add(record)
+        with (out / PAIRS_FILE).open("wb") as pairs:
+            for key in keys:
+                before = result.tactic_steps
+                record = _theorem_json(conn, key[4], owner_of_file, result)
+                if result.tactic_steps == before:
+                    result.theorems_without_tactics += 1
+                for scheme, assignment in schemes.items():
+                    writers[scheme, assignment[key]].add(record)
+                pair = _premise_pair(conn, key[4], owner_of_file, {s: a[key] for s, a in schemes.items()})
+                if pair is not None:
+                    pairs.write(pair + b"\n")
+                    result.premise_pairs += 1
     finally:
         for w in writers.values():
             w.close()
@@ -155,15 +244,26 @@ def _write(store: Store, repos: list[Repository], out: Path, config: ExportConfi
         scheme: {split: writers[scheme, split].count for split in ("train", "val", "test")} for scheme in schemes
     }
     result.theorems = len(keys)
+    if result.theorems_without_tactics:
+        if result.theorems_without_tactics == result.theorems:
+            what = ("no exported theorem has traced tactics (goal states): ReProver's and LeanAgent's loaders "
+                    "build 0 training examples from this export")
+        else:
+            what = (f"{result.theorems_without_tactics} of the {result.theorems} exported theorems have no traced "
+                    "tactics (goal states): ReProver's and LeanAgent's loaders build no training examples from them")
+        result.warnings.append(
+            f"{what}; {PAIRS_FILE} holds {result.premise_pairs} statement-level premise-selection pairs "
+            "(a theorem's statement and the premises its proof uses; no goal states), see docs/data-formats.md"
+        )
 
     first = repos[0]
     metadata = {
         "creation_time": str(datetime.now(UTC)),
         "exporter": "leanagent",
-        "from_repo": {"url": first.url, "commit": first.commit},
+        "from_repo": {"url": redact_url(first.url), "commit": first.commit},
         "repositories": [
             {
-                "url": r.url,
+                "url": redact_url(r.url),
                 "name": r.name,
                 "commit": r.commit,
                 "lean_version": r.lean_version,
@@ -246,7 +346,7 @@ def _theorem_json(conn: Any, tid: int, repo_of: dict[int, Repository], result: E
     result.tactic_steps += len(tactics)
     return orjson.dumps(
         {
-            "url": repo.url,
+            "url": redact_url(repo.url),
             "commit": repo.commit,
             "file_path": path,
             "full_name": name,
@@ -256,3 +356,34 @@ def _theorem_json(conn: Any, tid: int, repo_of: dict[int, Repository], result: E
             "traced_tactics": tactics,
         }
     )
+
+
+def _premise_pair(conn: Any, tid: int, repo_of: dict[int, Repository], splits: dict[str, str]) -> bytes | None:
+    """The theorem's statement and the corpus premises its proof uses (every resolved
+    link, of its steps or of the theorem), or None without a statement or premises."""
+    (file_id, path, name, statement, sl, sc, el, ec) = conn.execute(
+        "SELECT t.file_id, f.path, t.full_name, t.statement, t.start_line, t.start_col, t.end_line, t.end_col "
+        "FROM theorems t JOIN files f ON f.id = t.file_id WHERE t.id = ?",
+        (tid,),
+    ).fetchone()
+    if not statement:
+        return None
+    premises: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for pid, pname, ppath, psl, psc, pel, pec in conn.execute(
+        "SELECT p.id, p.full_name, f.path, p.start_line, p.start_col, p.end_line, p.end_col FROM premise_links l "
+        "JOIN premises p ON p.id = l.premise_id JOIN files f ON f.id = p.file_id "
+        "WHERE l.theorem_id = ? ORDER BY l.step_id IS NOT NULL, l.step_id, l.idx",
+        (tid,),
+    ):
+        if pid not in seen:
+            seen.add(pid)
+            premises.append({"full_name": pname, "path": ppath, "start": [psl, psc], "end": [pel, pec]})
+    if not premises:
+        return None
+    repo = repo_of[file_id]
+    return orjson.dumps({
+        "url": redact_url(repo.url), "commit": repo.commit, "file_path": path, "full_name": name,
+        "start": [sl, sc], "end": [el, ec], "theorem_statement": statement, "split": splits,
+        "premises": premises,
+    })

@@ -22,6 +22,7 @@ Why it is written this way:
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import json
 import math
 from collections.abc import Iterator
@@ -41,6 +42,7 @@ from .records import (
     TheoremRecord,
     is_dependency_path,
     package_of,
+    redact_url,
 )
 
 if TYPE_CHECKING:
@@ -65,6 +67,9 @@ class IngestSummary:
     dependency_theorems: int = 0
     shared_theorems_skipped: int = 0
     theorems_with_sorry: int = 0
+    #: Own theorems whose proof was never looked at for `sorry` (term-mode proofs of an
+    #: export without sources); they show as "not_inspected", not "proven".
+    theorems_not_inspected: int = 0
     tactic_steps: int = 0
     links: int = 0
     links_resolved: int = 0
@@ -276,6 +281,8 @@ class Ingest:
         s.theorems += 1
         s.dependency_theorems += int(state.is_dependency)
         s.theorems_with_sorry += int(status == "sorry")
+        s.theorems_not_inspected += int(not state.is_dependency and status == "proven"
+                                        and rec.sorry_checked == "tactics" and num_steps == 0)
         for idx, step in enumerate(rec.steps):
             sid = self._id("tactic_steps")
             self._add(
@@ -421,13 +428,28 @@ _INSERT_SQL: dict[str, str] = {
 @contextmanager
 def ingest(store: Store, repo: RepoInfo, supersede: Supersede | None = None) -> Iterator[Ingest]:
     """One transaction that adds ``repo``; raises `AlreadyImported` if (url, commit) exists,
-    unless `supersede` allows replacing the existing data (see `database.supersede`)."""
-    row = store.conn.execute(
-        'SELECT id, name, tracer FROM repositories WHERE url = ? AND "commit" = ?', (repo.url, repo.commit)
-    ).fetchone()
+    unless `supersede` allows replacing the existing data (see `database.supersede`).
+
+    The import lock (`Store.importing`) makes a second import into the same database
+    wait for the first; the (url, commit) check runs again once the write lock is held,
+    so the same repository added twice at once is stored once and the other import
+    reports it as already there."""
+    url = redact_url(repo.url)
+    if url != repo.url:
+        repo = dataclasses.replace(repo, url=url)
+
+    def existing() -> Any:
+        return store.conn.execute(
+            'SELECT id, name, tracer FROM repositories WHERE url = ? AND "commit" = ?', (repo.url, repo.commit)
+        ).fetchone()
+
+    row = existing()
     if row is not None and (supersede is None or row[2] not in supersede.tracers):
         raise AlreadyImported(row[1], repo.url, repo.commit)
-    with store.db.atomic():
+    with store.importing(), store.atomic():
+        row = existing()
+        if row is not None and (supersede is None or row[2] not in supersede.tracers):
+            raise AlreadyImported(row[1], repo.url, repo.commit)
         # Links and rows are flushed in batches; checking foreign keys at commit lets a
         # batch reference rows of the same transaction in any order.
         store.conn.execute("PRAGMA defer_foreign_keys = ON")

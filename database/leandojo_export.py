@@ -17,6 +17,7 @@ and because the whole import is one transaction the database is left unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterator
@@ -51,6 +52,7 @@ from .records import (
     is_dependency_path,
     repo_name_from_url,
 )
+from .source_files import Skipped, read_source
 
 if TYPE_CHECKING:
     from .store import Store
@@ -165,6 +167,15 @@ def _pos(value: Any, where: _Where, field: str) -> tuple[int, int]:
 
 
 def _rel_path(value: Any, where: _Where, field: str) -> str:
+    """A path relative to the traced repository, normalised as LeanDojo normalises it.
+
+    LeanDojo and LeanDojo-v2 hold paths as `pathlib.Path` objects and write them with
+    ``str()``, which drops ``.`` segments and repeated separators: Lean reports a
+    dependency's definition path as ``./.lake/packages/...`` and the exported corpus
+    calls that file ``.lake/packages/...`` (LeanDojo-v2,
+    ``lean_dojo_v2/lean_agent/database/dynamic_database.py``: ``"def_path": str(a.def_path)``).
+    Records that kept the raw ``./.lake/...`` string (LeanAgent's) resolve only after the
+    same normalisation."""
     if not isinstance(value, str) or not value:
         raise where.error(field, f"expected a relative file path, got {_short(value)}")
     p = PurePosixPath(value)
@@ -172,7 +183,10 @@ def _rel_path(value: Any, where: _Where, field: str) -> str:
         raise where.error(
             field, f"path {value!r} escapes the export directory: paths must be relative, without '..'"
         )
-    return value
+    normal = str(p)
+    if normal == ".":
+        raise where.error(field, f"expected a file path, got {value!r}")
+    return normal
 
 
 def _stream_array(path: Path, label: str) -> Iterator[tuple[int, Any]]:
@@ -255,11 +269,11 @@ class _Source:
         if self.root is None:
             return None
         if rel not in self.cache:
-            p = self.root / rel
             try:
-                text = p.read_bytes().decode("utf-8", errors="replace")
+                # The checkout is input too: no links out of it, no FIFOs, no huge files.
+                text = read_source(self.root / rel, within=self.root).decode("utf-8", errors="replace")
                 self.cache[rel] = text.splitlines(keepends=True)
-            except OSError:
+            except Skipped:
                 self.cache[rel] = None
             if len(self.cache) > 256:  # bounded: keep only recent files
                 self.cache.pop(next(iter(self.cache)))
@@ -364,6 +378,7 @@ def parse_theorem(obj: Any, where: _Where, source: _Source) -> tuple[TheoremReco
 class ExportImportConfig:
     source: Path | None = None  # local checkout of the repository (for term-mode proofs)
     name: str | None = None  # override the repository name
+    url: str | None = None  # override the repository URL (an export of a local checkout names its path)
 
 
 def import_export(store: Store, root: Path, config: ExportImportConfig | None = None) -> list[IngestSummary]:
@@ -378,12 +393,14 @@ def import_export(store: Store, root: Path, config: ExportImportConfig | None = 
     # The repository's checkout (--source, or the url of a local repository): where
     # term-mode proofs can be read.
     source = _Source(Path(repos[0].path) if repos[0].path else None)
+    # The import lock first (another import may be writing: wait for it, saying so),
+    # then one write transaction for everything.
     if len(repos) == 1:
-        with store.atomic():
+        with store.importing(), store.atomic():
             return [_import_one(store, layout, repos[0], None, source)]
     # Several repositories (a merged export): decide which own files belong to which.
     owners = _own_file_owners(layout, repos)
-    with store.atomic():
+    with store.importing(), store.atomic():
         return [_import_one(store, layout, repo, (owners, i), source) for i, repo in enumerate(repos)]
 
 
@@ -417,8 +434,10 @@ def _repositories(layout: ExportLayout, config: ExportImportConfig) -> list[Repo
             )
         if not repos:
             raise InputError("lists no repositories", file=meta_file, field="repositories")
-        if config.name and len(repos) > 1:
-            raise SourceError("--name can only be used with an export of one repository")
+        if (config.name or config.url) and len(repos) > 1:
+            raise SourceError("--name and --url can only be used with an export of one repository")
+        if config.url:
+            repos = [dataclasses.replace(repos[0], url=config.url, name=config.name or repo_name_from_url(config.url))]
         return repos
     from_repo = meta.get("from_repo")
     if isinstance(from_repo, dict):
@@ -427,6 +446,9 @@ def _repositories(layout: ExportLayout, config: ExportImportConfig) -> list[Repo
         commit = _get(from_repo, "commit", str, where)
     else:
         url, commit = _first_own_theorem_origin(layout)
+    path = _checkout_path(url, config)
+    if config.url:
+        url = config.url
     return [
         RepoInfo(
             url=url,
@@ -435,7 +457,7 @@ def _repositories(layout: ExportLayout, config: ExportImportConfig) -> list[Repo
             lean_version=meta.get("lean_version"),
             tracer="export",
             tracer_version=tracer_version,
-            path=_checkout_path(url, config),
+            path=path,
             metadata=common,
         )
     ]
@@ -588,8 +610,9 @@ def _import_one(
                         None,
                         None,
                         f"{unchecked} theorems without traced tactics (term-mode proofs) could not be checked "
-                        "for `sorry`: the export holds no proof text. Pass --source DIR (the repository "
-                        "checkout) to inspect them.",
+                        "for `sorry`: the export holds no proof text, so they are listed as 'not_inspected', not "
+                        "as proven. Pass --source DIR (the repository checkout) to inspect them.",
+                        severity="caveat",
                     )
                 )
         return w.summary

@@ -53,6 +53,28 @@ def repo_name_from_url(url: str) -> str:
     return PurePosixPath(u).name or u
 
 
+_USERINFO = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^@/?#]*)@")
+
+
+def redact_url(url: str) -> str:
+    """``url`` without credentials: ``https://TOKEN@host/x`` -> ``https://host/x``.
+
+    Everything a URL's userinfo holds over http(s) is a credential (a token is often
+    given as the user name), so all of it goes (for every scheme but ssh); for ssh the
+    user name is how one logs in (``ssh://git@host``) and stays, a password does not.
+    Applied before a URL is stored, printed or exported; a local path or scp-like
+    ``git@host:x`` is unchanged.
+    """
+    m = _USERINFO.match(url)
+    if m is None:
+        return url
+    rest = url[m.end():]
+    if m.group("scheme").lower() != "ssh://":
+        return m.group("scheme") + rest
+    user = m.group("user").split(":", 1)[0]
+    return f"{m.group('scheme')}{user}@{rest}" if user else m.group("scheme") + rest
+
+
 @dataclass(frozen=True)
 class RepoInfo:
     """Identity and provenance of one repository at one commit."""

@@ -75,10 +75,13 @@ def counts_by_repo(store: Store) -> dict[int, dict[str, int]]:
 
 
 def runs(store: Store) -> list[dict[str, Any]]:
-    """Every run, oldest first, with its parsed config."""
+    """Every run, oldest first, with its parsed config. A run whose row says "running"
+    but whose process is gone (nobody holds its lock) is "interrupted"."""
     rows = store.conn.execute("SELECT id, name, config, status, created_at, updated_at FROM runs ORDER BY id")
     return [
-        {"id": i, "name": n, "config": _loads(c), "status": s, "created_at": ca, "updated_at": ua}
+        {"id": i, "name": n, "config": _loads(c),
+         "status": "interrupted" if s == "running" and not store.runs.is_live(n) else s,
+         "created_at": ca, "updated_at": ua}
         for i, n, c, s, ca, ua in rows
     ]
 

@@ -6,17 +6,28 @@ A run is one row (its name, configuration as JSON, status); its progress is one
 A stage is marked finished in one transaction together with whatever else its results
 need written (``also``), so a process killed at any moment leaves either the whole
 result or none of it (see `leanagent.lifelong`).
+
+A run in progress holds its *run lock* (`Runs.lock`: a `database.locks.ProcessLock` in
+``HOME/locks/``), which the operating system releases when the process ends, however
+it ends. A second process continuing the same run is refused with the first one's PID
+and start time; a run whose row still says ``running`` but whose lock nobody holds was
+interrupted (killed, crashed) and is shown as such (`Runs.shown_status`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .clock import utcnow
+from .errors import RunError
+from .locks import LockHeld, ProcessLock, holder_of
 
 if TYPE_CHECKING:
     from .store import Store
@@ -70,6 +81,46 @@ class Runs:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+
+    # -- who is running a run ---------------------------------------------------------------
+
+    def lock_path(self, name: str) -> Path | None:
+        """The lock file of the run called ``name`` (None for an in-memory database)."""
+        if self._store.path == ":memory:":
+            return None
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:60]
+        digest = hashlib.sha256(name.encode()).hexdigest()[:10]
+        return Path(self._store.path).resolve().parent / "locks" / f"run-{slug}-{digest}.lock"
+
+    def lock(self, name: str) -> ProcessLock | None:
+        """Take the run lock of ``name`` for this process; `RunError` naming the holder
+        when another process has it. Release it with ``.release()`` (or let the process
+        end)."""
+        path = self.lock_path(name)
+        if path is None:
+            return None
+        lock = ProcessLock(path)
+        try:
+            # A moment's wait: someone listing runs probes the lock for an instant.
+            lock.acquire(wait=True, timeout=1.0)
+        except LockHeld as exc:
+            raise RunError(
+                f"run '{name}' is already running in {exc.holder.describe()}: wait for it to finish (or stop "
+                "that process), or start another run with --name NEW; `leanagent runs` shows its progress"
+            ) from exc
+        return lock
+
+    def is_live(self, name: str) -> bool:
+        """Whether some process holds the run lock of ``name`` now."""
+        path = self.lock_path(name)
+        return path is not None and holder_of(path) is not None
+
+    def shown_status(self, run: Run) -> str:
+        """The run's status, with ``running`` only while a process really runs it:
+        a run left ``running`` by a process that died is ``interrupted``."""
+        if run.status == "running" and not self.is_live(run.name):
+            return "interrupted"
+        return run.status
 
     # -- runs ----------------------------------------------------------------------------
 

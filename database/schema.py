@@ -350,11 +350,44 @@ CREATE INDEX idx_source_attempts_url ON source_attempts (url);
 CREATE INDEX idx_source_attempts_source ON source_attempts (source)
 """
 
+# Fusion weights per encoder AND the set of repositories whose validation queries chose
+# them (``repos``: a JSON list of "url@commit", sorted; ``repos_key`` its SHA-256), so
+# that weights tuned on one set never decide a fused number on another (one encoder
+# evaluated on repository A, later on A and B, gets weights for each). Rows from before
+# cannot be keyed: their ``tuned_on`` names commits by 12-character prefixes only and may
+# count 0 validation queries. They are kept for the record under ``repos_key`` 'legacy',
+# which no lookup asks for, and chosen again on the next evaluation with ``fused``.
+_V5 = """
+CREATE TABLE fusion_weights_v5 (
+    encoder TEXT NOT NULL,
+    repos_key TEXT NOT NULL,
+    repos TEXT NOT NULL DEFAULT '[]',
+    checkpoint_id INTEGER REFERENCES checkpoints (id),
+    w_bm25 REAL NOT NULL,
+    w_loc REAL NOT NULL,
+    val_r10 REAL,
+    val_r10_dense REAL,
+    val_r10_gain REAL NOT NULL DEFAULT 0,
+    val_queries INTEGER NOT NULL DEFAULT 0,
+    tuned_on TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (encoder, repos_key)
+);
+INSERT INTO fusion_weights_v5 (encoder, repos_key, repos, checkpoint_id, w_bm25, w_loc, val_r10, val_r10_dense,
+    val_r10_gain, val_queries, tuned_on, created_at)
+SELECT encoder, 'legacy', '[]', checkpoint_id, w_bm25, w_loc, val_r10, val_r10_dense, val_r10_gain, val_queries,
+    tuned_on, created_at FROM fusion_weights;
+DROP TABLE fusion_weights;
+ALTER TABLE fusion_weights_v5 RENAME TO fusion_weights;
+CREATE INDEX idx_fusion_weights_checkpoint ON fusion_weights (checkpoint_id)
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _split(_V1)),
     Migration(2, "proof attempts and training curves", _split(_V2)),
     Migration(3, "fusion weights per encoder", _split(_V3)),
     Migration(4, "source attempts (add and crawl outcomes)", _split(_V4)),
+    Migration(5, "fusion weights per encoder and tuning repositories", _split(_V5)),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -20,24 +20,37 @@ No SQL lives outside this package (a test checks it).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import sqlite3
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import sqlite_utils
 
 from .checkpoints import Checkpoints, FusionWeightsTable
 from .clock import utcnow
 from .corpus import CorpusReader
-from .errors import AmbiguousRepository, DatabaseError, RepositoryNotFound, SchemaTooNew
+from .errors import (
+    AmbiguousRepository,
+    DatabaseCorrupt,
+    DatabaseError,
+    RepositoryNotFound,
+    SchemaTooNew,
+    from_sqlite,
+    recovery_steps,
+)
 from .evaluations import Evaluations
 from .indexes import FaissIndexes
 from .ingest import Ingest, ingest
+from .locks import Holder, ProcessLock
 from .records import RepoInfo
 from .runs import Runs
 from .schema import LATEST_VERSION, MIGRATIONS
@@ -47,6 +60,16 @@ __all__ = ["Repository", "Store", "utcnow"]
 
 if TYPE_CHECKING:
     from .supersede import Supersede
+
+log = logging.getLogger(__name__)
+
+#: A theorem's status as shown to users. A theorem stored as proven whose `sorry` check
+#: saw only traced tactic text, and which has no traced tactics (a term-mode proof from
+#: an export without sources), was never inspected: it is "not_inspected", not "proven".
+SHOWN_STATUS = (
+    "(CASE WHEN t.status = 'proven' AND t.sorry_checked = 'tactics' AND t.num_steps = 0 "
+    "THEN 'not_inspected' ELSE t.status END)"
+)
 
 
 @dataclass(frozen=True)
@@ -86,36 +109,109 @@ class Store:
     []
     """
 
-    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+    def __init__(self, path: str | Path, *, readonly: bool = False, busy_timeout: float = 60.0,
+                 notify: Callable[[str], None] | None = None) -> None:
+        """Open (and, unless ``readonly``, create and migrate) the database at ``path``.
+
+        ``busy_timeout``: seconds a write waits for another process's write lock before
+        giving up with `DatabaseBusy`. ``notify`` receives messages for the user (e.g.
+        that this import waits for another one); by default they are logged.
+        """
         self.path = str(path)
+        self.readonly = readonly
+        self._notify = notify
+        self._import_lock: ProcessLock | None = None
+        self._import_depth = 0
         try:
             if readonly:
-                if not Path(self.path).exists():
-                    raise DatabaseError(
-                        f"no database at {self.path}: add a repository first with `leanagent add SOURCE`"
-                    )
-                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-                self.db = sqlite_utils.Database(conn)
+                self.db = sqlite_utils.Database(self._connect_readonly())
             else:
+                existed = self.path != ":memory:" and Path(self.path).is_file() and Path(self.path).stat().st_size > 0
                 if self.path != ":memory:":
                     Path(self.path).parent.mkdir(parents=True, exist_ok=True)
                 self.db = sqlite_utils.Database(self.path)
-        except sqlite3.Error as exc:
-            raise DatabaseError(f"cannot open the database {self.path}: {exc}") from exc
-        self.conn = self.db.conn
-        # Wait for another writer instead of failing at once (e.g. a dashboard reading
-        # while an import commits).
-        self.conn.execute("PRAGMA busy_timeout = 10000")
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        if not readonly:
+            self.conn = self.db.conn
+            # Wait for another writer instead of failing at once (e.g. two commands
+            # recording results while an import commits).
+            self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            if readonly:
+                self._check_version()
+                return
+            if existed:
+                # Once per process that writes: a damaged file is refused before anything
+                # is written into it (SQLite would otherwise write around a bad page and
+                # report success).
+                self._quick_check()
             if self.path != ":memory:":
-                self.db.enable_wal()
+                self._enable_wal(busy_timeout)
                 # In WAL mode NORMAL is still safe against process crashes (a killed
                 # import rolls back); it only risks the last commit on power loss.
                 self.conn.execute("PRAGMA synchronous = NORMAL")
             self.migrate()
+        except sqlite3.Error as exc:
+            with contextlib.suppress(Exception):
+                self.db.conn.close()
+            raise from_sqlite(exc, self.path, doing="read" if readonly else "open") from exc
+        except OSError as exc:
+            raise DatabaseError(f"cannot open the database {self.path}: {exc.strerror or exc}") from exc
+
+    def _enable_wal(self, timeout: float) -> None:
+        """WAL mode (persistent in the file, so usually already on). Switching needs an
+        exclusive lock, and SQLite refuses it at once -- without its busy handler --
+        while another process opening a fresh home holds one: retry until ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if str(self.conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                    self.conn.execute("PRAGMA journal_mode = wal")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc).lower() or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.02)
+
+    def _connect_readonly(self) -> sqlite3.Connection:
+        path = Path(self.path)
+        if not path.exists():
+            raise DatabaseError(f"no database at {self.path}: add a repository first with `leanagent add SOURCE`")
+        uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "unable to open" not in str(exc).lower():
+                raise
+        # A WAL database in a read-only directory: SQLite cannot create the shared-memory
+        # file readers need. With no unfinished write-ahead log the file itself is
+        # complete, and nobody can write it here, so it can be opened as immutable.
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise DatabaseError(
+                f"{self.path} is in a read-only directory and has unfinished changes in {wal.name} that "
+                "cannot be read without writing: make the home writable once (any leanagent command then "
+                "folds them in), or copy the home somewhere writable"
+            )
+        conn = sqlite3.connect(uri + "&immutable=1", uri=True, check_same_thread=False)
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return conn
+
+    def _quick_check(self) -> None:
+        rows = [r[0] for r in self.conn.execute("PRAGMA quick_check(5)").fetchall()]
+        if rows != ["ok"]:
+            raise DatabaseCorrupt(
+                f"{self.path} is damaged (SQLite's quick_check: {'; '.join(map(str, rows))[:300]}); leanagent "
+                f"will not write to it: {recovery_steps(self.path)}"
+            )
+
+    def notify(self, message: str) -> None:
+        """Tell the user something (the CLI prints it on stderr)."""
+        if self._notify is not None:
+            self._notify(message)
         else:
-            self._check_version()
+            log.warning("%s", message)
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -144,13 +240,20 @@ class Store:
         return version
 
     def migrate(self) -> int:
-        """Apply pending migrations; return the resulting schema version."""
+        """Apply pending migrations; return the resulting schema version.
+
+        Each migration runs in its own write transaction, and the version is read again
+        once the write lock is held: two processes opening a fresh home at once apply
+        each migration exactly once (the second finds it done)."""
         version = self._check_version()
         for migration in MIGRATIONS:
             if migration.version <= version:
                 continue
             try:
-                with self.db.atomic():
+                with self.atomic():
+                    version = self._check_version()
+                    if migration.version <= version:
+                        continue
                     if migration.version == 1:
                         self.conn.execute(
                             "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
@@ -163,16 +266,67 @@ class Store:
                         (migration.version, migration.name, utcnow()),
                     )
             except sqlite3.Error as exc:
-                raise DatabaseError(
-                    f"migration {migration.version} ({migration.name}) of {self.path} failed: {exc}"
-                ) from exc
+                raise from_sqlite(exc, self.path, doing=f"apply migration {migration.version} ({migration.name}) to"
+                                  ) from exc
             version = migration.version
         return version
 
     @contextmanager
     def atomic(self) -> Iterator[Store]:
-        with self.db.atomic():
+        """One write transaction (a savepoint when nested).
+
+        ``BEGIN IMMEDIATE`` takes the write lock when the transaction starts, waiting up
+        to the busy timeout for another writer; a deferred ``BEGIN`` would take it only
+        at the first write, and fail at once, without waiting, when another process
+        committed after this transaction's first read."""
+        conn = self.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
             yield self
+        except BaseException:
+            conn.rollback()
+            raise
+        else:
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.rollback()
+                raise
+
+    @contextmanager
+    def importing(self) -> Iterator[Store]:
+        """Hold this database's import lock (re-entrant): imports into one database take
+        turns, the later one waiting and saying for whom, instead of one of them timing
+        out on SQLite's write lock while the other writes for minutes."""
+        if self.path == ":memory:":
+            yield self
+            return
+        if self._import_depth == 0:
+            lock = ProcessLock(Path(self.path + ".import-lock"))
+
+            def waiting(holder: Holder) -> None:
+                self.notify(f"waiting for another import into {self.path} to finish: {holder.describe()}")
+
+            lock.acquire(wait=True, on_wait=waiting)
+            self._import_lock = lock
+        self._import_depth += 1
+        try:
+            yield self
+        finally:
+            self._import_depth -= 1
+            if self._import_depth == 0 and self._import_lock is not None:
+                self._import_lock.release()
+                self._import_lock = None
+
+    def imported_name(self, url: str, commit: str) -> str | None:
+        """The name of the repository stored at (url, commit), or None."""
+        row = self.conn.execute('SELECT name FROM repositories WHERE url = ? AND "commit" = ?', (url, commit)
+                                ).fetchone()
+        return None if row is None else str(row[0])
 
     def ingest(self, repo: RepoInfo, supersede: Supersede | None = None) -> AbstractContextManager[Ingest]:
         """Open a one-transaction import of ``repo``; see `database.ingest` (and
@@ -278,10 +432,11 @@ class Store:
             "FROM repo_files rf JOIN premises p ON p.file_id = rf.file_id WHERE rf.repo_id = ?",
             (rid,),
         ).fetchone()
-        theorems, with_sorry, proved, dep_theorems = q(
+        theorems, with_sorry, proved, not_inspected, dep_theorems = q(
             "SELECT COALESCE(SUM(rf.is_dependency = 0), 0), "
             "COALESCE(SUM(rf.is_dependency = 0 AND t.status = 'sorry'), 0), "
             "COALESCE(SUM(rf.is_dependency = 0 AND t.status = 'proved_by_agent'), 0), "
+            f"COALESCE(SUM(rf.is_dependency = 0 AND {SHOWN_STATUS} = 'not_inspected'), 0), "
             "COALESCE(SUM(rf.is_dependency = 1), 0) "
             "FROM repo_files rf JOIN theorems t ON t.file_id = rf.file_id WHERE rf.repo_id = ?",
             (rid,),
@@ -316,6 +471,7 @@ class Store:
             "theorems": theorems,
             "theorems_with_sorry": with_sorry,
             "theorems_proved_by_agent": proved,
+            "theorems_not_inspected": not_inspected,
             "declarations_with_sorry": sorry_decls,
             "tactic_steps": steps,
             "dependency_files": dep_files,
@@ -333,9 +489,11 @@ class Store:
         status: str | None = None,
         include_dependencies: bool = False,
     ) -> list[dict[str, Any]]:
+        """The theorems of ``repo``. ``status`` is the shown status (`SHOWN_STATUS`):
+        ``proven``, ``sorry``, ``proved_by_agent`` or ``not_inspected``."""
         sql = (
             "SELECT t.id, t.full_name, t.kind, f.path AS file, t.start_line, t.start_col, "
-            "t.end_line, t.end_col, t.statement, t.proof_style, t.status, t.num_steps, "
+            f"t.end_line, t.end_col, t.statement, t.proof_style, {SHOWN_STATUS} AS status, t.num_steps, "
             "t.difficulty, t.is_dependency, t.sorry_checked "
             "FROM repo_files rf JOIN files f ON f.id = rf.file_id "
             "JOIN theorems t ON t.file_id = f.id WHERE rf.repo_id = ?"
@@ -344,7 +502,7 @@ class Store:
         if not include_dependencies:
             sql += " AND rf.is_dependency = 0"
         if status is not None:
-            sql += " AND t.status = ?"
+            sql += f" AND {SHOWN_STATUS} = ?"
             params.append(status)
         sql += " ORDER BY f.path, t.start_line, t.start_col"
         out = []

@@ -33,4 +33,12 @@ def resolve_home(flag: str | os.PathLike[str] | None = None, environ: Mapping[st
     root = root.resolve()
     if root.exists() and not root.is_dir():
         raise ConfigError(f"home {root} exists and is not a directory: pass another with --home")
+    # The nearest existing ancestor must be a directory too (`--home FILE/sub` cannot be
+    # created).
+    for parent in root.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(f"home {root} cannot be created: {parent} is a file, not a directory; "
+                                  "pass another with --home")
+            break
     return Home(root)

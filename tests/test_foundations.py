@@ -204,6 +204,10 @@ def test_migration_3_moves_checkpoint_fusion_weights_into_their_table(tmp_path):
         assert store.checkpoints.get(1).config == {"steps": 3}
         w = store.fusion_weights.for_checkpoint(1)
         assert w is not None and (w.w_bm25, w.w_loc, w.val_r10_gain, w.tuned_on) == (0.1, 0.05, 10.0, ("a@1",))
+        # migration 5 keeps them for the record, under a key no lookup asks for: they were
+        # not tuned on a known set of repositories (and here on 4 queries only)
+        assert store.fusion_weights.get("ckpt-1", [("a", "1")]) is None
+        assert store.conn.execute("SELECT repos_key FROM fusion_weights").fetchall() == [("legacy",)]
 
 
 def test_runs_stored_in_the_old_flat_layout_continue(store):

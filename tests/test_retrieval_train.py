@@ -32,7 +32,9 @@ def trained(tmp_path_factory):
         store = Store(home.db_path)
         make_repo(store, n_theorems=120)
         repo = store.repositories()[0]
-        ecfg = EvalConfig(model=model, max_length=48, bf16=False)
+        # the repository's ~12 validation queries: below the default minimum for choosing
+        # fusion weights, so this test lowers it
+        ecfg = EvalConfig(model=model, max_length=48, bf16=False, min_fusion_queries=5)
         before = evaluate_retriever(store, home, checkpoint_id=None, repos=[repo], split="test",
                                     methods=("dense",), config=ecfg)
         tcfg = TrainConfig(model=model, max_length=48, lr=3e-3, epochs=4, batch_size=8, bf16=False)

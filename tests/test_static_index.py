@@ -181,7 +181,7 @@ def test_parallel_and_serial_give_the_same_records(tmp_path: Path, fixtures: Pat
     shutil.copytree(fixtures / "lean" / "realistic", root)
     shutil.copytree(fixtures / "lean" / "proj" / "Proj", root / "Proj")
     shutil.copytree(fixtures / "lean" / "links" / "Links", root / "Links")
-    paths = discover(root)
+    paths = discover(root).paths
     assert pool_workers(StaticIndexConfig(workers=2, parallel_min_bytes=0), 10**9, len(paths)) == 2
     dumps = []
     for workers in (1, 2):

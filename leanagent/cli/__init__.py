@@ -1,7 +1,9 @@
 """The `leanagent` command line: a thin layer over the library.
 
 Conventions (as sqlite-utils): JSON on stdout with ``--json``, messages on stderr;
-exit 0 on success, 1 on a handled error (any `LeanAgentError`), 2 on a usage error.
+exit 0 on success, 1 on a handled error (any `LeanAgentError`, and faults of the
+environment: a read-only, full or damaged database or disk), 2 on a usage error. Only a
+bug gives a traceback. Human output escapes control characters (`text`); JSON is exact.
 Command modules register themselves on `main` below; each only parses arguments, calls
 one library function and formats its result. Heavy libraries are imported inside the
 commands that need them, so `leanagent --help` stays fast.
@@ -9,9 +11,11 @@ commands that need them, so `leanagent --help` stays fast.
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,8 +23,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
-from database.errors import LeanAgentError
+from database.errors import LeanAgentError, from_sqlite
 from database.home import Home
+
+from .text import terminal_safe
 
 if TYPE_CHECKING:
     from database.store import Store
@@ -49,23 +55,49 @@ class App:
 
         if not readonly:
             self.home.ensure()
-        return Store(self.home.db_path, readonly=readonly)
+        return Store(self.home.db_path, readonly=readonly, notify=info)
 
 
 pass_app = click.make_pass_decorator(App)
 
 
 def handle_errors(fn: F) -> F:
-    """Map library errors to exit status 1 with their message (which names the fix)."""
+    """Map library errors and faults of the environment to exit status 1 with a message
+    that names the fix; anything else is a bug and keeps its traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except LeanAgentError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(terminal_safe(str(exc))) from exc
+        except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
+            raise  # our bug, not the user's
+        except sqlite3.DatabaseError as exc:  # OperationalError included: locked, full, read-only, damaged
+            raise click.ClickException(terminal_safe(str(from_sqlite(exc)))) from exc
+        except OSError as exc:
+            raise click.ClickException(terminal_safe(os_error_message(exc))) from exc
 
     return cast(F, wrapper)
+
+
+_OS_HINTS = {
+    errno.ENOSPC: "the disk is full: free some space and try again",
+    errno.EDQUOT: "the disk quota is exhausted: free some space and try again",
+    errno.EROFS: "the file system is read-only: pass a writable directory (--home, or another destination)",
+    errno.EACCES: "permission denied: pass a directory you can write to",
+    errno.EPERM: "operation not permitted: pass a directory you can write to",
+    errno.ENOTDIR: "a part of the path is a file, not a directory",
+    errno.ENOENT: "no such file or directory",
+    errno.EISDIR: "it is a directory",
+}
+
+
+def os_error_message(exc: OSError) -> str:
+    """What an `OSError` (a disk, permission or path problem) means, naming the file."""
+    where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+    hint = _OS_HINTS.get(exc.errno or -1, exc.strerror or str(exc))
+    return f"{where}: {hint}" if where else f"{exc.strerror or exc}: {hint}"
 
 
 def emit_json(obj: Any) -> None:
@@ -73,7 +105,8 @@ def emit_json(obj: Any) -> None:
 
 
 def info(message: str) -> None:
-    click.echo(message, err=True)
+    """A message for the user on stderr (control characters escaped)."""
+    click.echo(terminal_safe(message), err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

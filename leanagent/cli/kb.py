@@ -10,6 +10,7 @@ import click
 from . import App, emit_json, handle_errors, info, main, pass_app
 from .options import json_option, repos_option
 from .ray_options import open_runtime, ray_address_option, workers_option
+from .text import shown, terminal_safe
 
 if TYPE_CHECKING:
     from database.ingest import IngestSummary
@@ -35,13 +36,16 @@ if TYPE_CHECKING:
     default=None,
     help="For an export: the repository checkout, to inspect term-mode proofs for `sorry` (one SOURCE).",
 )
+@click.option("--url", default=None, help="The repository's URL, recorded as its identity and exported "
+              "(default: the git URL, or a local checkout's git remote; one SOURCE).")
 @workers_option
 @ray_address_option
 @json_option("the import summary")
 @pass_app
 @handle_errors
 def add(app: App, sources: tuple[str, ...], tracer: str, commit: str | None, name: str | None,
-        source_checkout: Path | None, workers: int | None, ray_address: str | None, as_json: bool) -> None:
+        source_checkout: Path | None, url: str | None, workers: int | None, ray_address: str | None,
+        as_json: bool) -> None:
     """Add repositories: each SOURCE... is a LeanDojo export directory, a Lean checkout or a git URL.
 
     Several SOURCEs are prepared in parallel (one Ray task each); each is written in its
@@ -50,10 +54,10 @@ def add(app: App, sources: tuple[str, ...], tracer: str, commit: str | None, nam
     from leanagent.distributed.add import AddJob, add_sources
     from leanagent.tracing import AddRequest
 
-    if len(sources) > 1 and (commit or name or source_checkout):
-        raise click.UsageError("--commit, --name and --source apply to a single SOURCE")
+    if len(sources) > 1 and (commit or name or source_checkout or url):
+        raise click.UsageError("--commit, --name, --source and --url apply to a single SOURCE")
     jobs = [AddJob(AddRequest(source=src, tracer=tracer, commit=commit, name=name,
-                              source_checkout=source_checkout)) for src in sources]
+                              source_checkout=source_checkout, url=url)) for src in sources]
     if tracer == "leandojo":
         info("tracing with LeanDojo: lake builds the project and lean-dojo extracts every file, which can "
              "take long (hours for Mathlib-sized projects); `leanagent -v add ...` shows its log")
@@ -65,7 +69,7 @@ def add(app: App, sources: tuple[str, ...], tracer: str, commit: str | None, nam
     if len(jobs) == 1:
         [o] = outcomes
         if o.status == "failed":
-            raise click.ClickException(o.reason or "failed")
+            raise click.ClickException(terminal_safe(o.reason or "failed"))
         if o.status == "already":
             info(o.reason or "already imported")
             if as_json:
@@ -85,7 +89,7 @@ def add(app: App, sources: tuple[str, ...], tracer: str, commit: str | None, nam
     if failed:
         raise click.ClickException(
             f"{len(failed)} of {len(outcomes)} sources failed: "
-            + "; ".join(f"{o.source}: {o.reason}" for o in failed)
+            + "; ".join(f"{shown(o.source)}: {terminal_safe(o.reason or '')}" for o in failed)
         )
 
 
@@ -98,23 +102,28 @@ def summary_json(summaries: list[IngestSummary]) -> list[dict[str, Any]]:
 def _print_summaries(summaries: list[IngestSummary]) -> None:
     for s in summaries:
         info(
-            f"added {s.name} @ {s.commit[:12]}: {s.theorems - s.dependency_theorems} theorems "
+            f"added {shown(s.name)} @ {shown(s.commit[:12])}: {s.theorems - s.dependency_theorems} theorems "
             f"({s.theorems_with_sorry} with sorry), {s.dependency_theorems} dependency theorems, "
             f"{s.premises} premises in {s.files} files ({s.shared_files_reused} shared files reused), "
             f"{s.tactic_steps} tactic steps, {s.links_resolved}/{s.links} premise links resolved"
         )
-        for d in s.diagnostics[:20]:
-            where = f"{d.file_path}:{d.line}: " if d.file_path else ""
-            info(f"  {d.severity}: {where}{d.message}")
-        if len(s.diagnostics) > 20:
-            info(f"  ... and {len(s.diagnostics) - 20} more (see the diagnostics table)")
+        # Caveats first and always: they change what the numbers above mean.
+        caveats = [d for d in s.diagnostics if d.severity == "caveat"]
+        others = [d for d in s.diagnostics if d.severity != "caveat"]
+        for d in caveats:
+            info(f"  caveat: {shown(d.message)}")
+        for d in others[:20]:
+            where = f"{shown(d.file_path)}:{d.line}: " if d.file_path else ""
+            info(f"  {d.severity}: {where}{shown(d.message)}")
+        if len(others) > 20:
+            info(f"  ... and {len(others) - 20} more (see the diagnostics table)")
 
 
 def print_outcome(o: AddOutcome) -> None:
     if o.status == "added":
         _print_summaries(o.summaries)
     else:
-        info(f"{o.status}: {o.source}: {o.reason}")
+        info(f"{o.status}: {shown(o.source)}: {o.reason}")
 
 
 @main.command()
@@ -138,9 +147,13 @@ def repos(app: App, as_json: bool) -> None:
                f"{'sorry':>6} {'steps':>8}")
     for r in rows:
         click.echo(
-            f"{r['name'][:30]:30} {r['commit'][:12]:12} {_tracer_label(r):16} {r['files']:>6} {r['premises']:>9} "
-            f"{r['theorems']:>9} {r['theorems_with_sorry']:>6} {r['tactic_steps']:>8}"
+            f"{shown(r['name'])[:30]:30} {shown(r['commit'])[:12]:12} {_tracer_label(r):16} {r['files']:>6} "
+            f"{r['premises']:>9} {r['theorems']:>9} {r['theorems_with_sorry']:>6} {r['tactic_steps']:>8}"
         )
+    unchecked = sum(r["theorems_not_inspected"] for r in rows)
+    if unchecked:
+        info(f"{unchecked} theorems were not inspected for `sorry` (see `leanagent theorems REPO --status "
+             "not-inspected`)")
 
 
 def _tracer_label(row: dict) -> str:
@@ -151,7 +164,7 @@ def _tracer_label(row: dict) -> str:
     return f"{row['tracer']}+{sup['tracer']}" if kept and sup.get("tracer") else str(row["tracer"])
 
 
-_STATUS = {"proven": "proven", "sorry": "sorry", "proved": "proved_by_agent"}
+_STATUS = {"proven": "proven", "sorry": "sorry", "proved": "proved_by_agent", "not-inspected": "not_inspected"}
 
 
 @main.command()
@@ -170,7 +183,8 @@ def theorems(app: App, repo: str, status: str | None, dependencies: bool, as_jso
         emit_json(rows)
         return
     for t in rows:
-        click.echo(f"{t['status']:15} {t['file']}:{t['start'][0]}  {t['full_name']}  ({t['num_steps']} steps)")
+        click.echo(f"{t['status']:15} {shown(t['file'])}:{t['start'][0]}  {shown(t['full_name'])}  "
+                   f"({t['num_steps']} steps)")
     info(f"{len(rows)} theorems")
 
 
@@ -192,7 +206,8 @@ def sorries(app: App, repo: str | None, dependencies: bool, as_json: bool) -> No
         emit_json(rows)
         return
     for s in rows:
-        click.echo(f"{s['repo']}  {s['file']}:{s['line']}  {s['kind']} {s['full_name']}  ({len(s['sorries'])} sorry)")
+        click.echo(f"{shown(s['repo'])}  {shown(s['file'])}:{s['line']}  {shown(s['kind'])} {shown(s['full_name'])}  "
+                   f"({len(s['sorries'])} sorry)")
     info(f"{len(rows)} declarations with sorry")
 
 
@@ -205,7 +220,8 @@ def sorries(app: App, repo: str | None, dependencies: bool, as_json: bool) -> No
 @click.option("--test-fraction", type=click.FloatRange(0, 0.5), default=0.02, show_default=True,
               help="Fraction of theorems in each scheme's test split.")
 @click.option("--own-only", is_flag=True, help="Leave out dependency theorems (LeanDojo includes them).")
-@click.option("--force", is_flag=True, help="Replace DEST if it exists.")
+@click.option("--force", is_flag=True, help="Replace DEST if it is an earlier leanagent export (it holds the "
+              ".leanagent-export marker) or empty; never anything else.")
 @json_option("the export summary")
 @pass_app
 @handle_errors

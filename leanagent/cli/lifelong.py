@@ -9,6 +9,7 @@ import click
 from . import App, emit_json, handle_errors, info, main, pass_app
 from .options import ConfigOptions, config_options, json_option, repos_option
 from .ray_options import open_runtime, ray_address_option
+from .text import shown
 
 
 @main.command("run")
@@ -69,9 +70,13 @@ def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, dat
         raise click.UsageError(str(exc)) from exc
     with app.store() as store, open_runtime(app, ray_address, want_ray=False) as rt:
         repos = store.find_repositories(repo_refs) if repo_refs else None
+        if not store.repositories():
+            from database.errors import RepositoryNotFound
+
+            raise RepositoryNotFound("the database has no repositories to learn: add one with `leanagent add SOURCE`")
         learner = RetrieverLearner.create(store, app.home, config, progress=True, encode=ray_encode(rt))
         summary = run_lifelong(store, learner, config, repos=repos, name=name, on_event=info)
-    info(f"run '{summary.name}': {summary.positions} repositories learned; see `leanagent metrics`")
+    info(f"run '{shown(summary.name)}': {summary.positions} repositories learned; see `leanagent metrics`")
     if as_json:
         emit_json({"run_id": summary.run_id, "name": summary.name, "positions": summary.positions,
                    "stages_done": summary.stages_done, "status": summary.status})
@@ -96,12 +101,12 @@ def metrics_cmd(app: App, run_name: str | None, window: int, as_json: bool) -> N
     if as_json:
         emit_json(report)
         return
-    click.echo(f"run {report['run']}: {len(report['order'])} repositories")
+    click.echo(f"run {shown(report['run'])}: {len(report['order'])} repositories")
     click.echo("R (test R@10 after step i on repository j), V (val R@10), A (row mean):")
     for i, (name, row) in enumerate(zip(report["order"], report["R"], strict=True)):
         vals = [x for x in row if x is not None]
         mean = sum(vals) / len(vals) if vals else None
-        click.echo(f"{i + 1:>3}. {name[:20]:<20} " + " ".join(_fmt(x) for x in row)
+        click.echo(f"{i + 1:>3}. {shown(name)[:20]:<20} " + " ".join(_fmt(x) for x in row)
                    + f" | V {_fmt(report['V'][i])} A {_fmt(mean)}")
     for method, vals in report["baselines"].items():
         click.echo(f"baseline {method:<9} " + " ".join(_fmt(x) for x in vals))
@@ -133,7 +138,8 @@ def _run_summary(store: Any, run: Any) -> dict[str, Any]:
     return {
         "id": run.id,
         "name": run.name,
-        "status": run.status,
+        # "running" only while a process holds the run's lock; a killed run is "interrupted"
+        "status": store.runs.shown_status(run),
         "created_at": run.created_at,
         "updated_at": run.updated_at,
         "strategy": run.config.get("strategy"),
@@ -165,8 +171,8 @@ def runs_list(app: App, as_json: bool) -> None:
         return
     click.echo(f"{'name':34} {'status':8} {'done':>5}  {'updated':20} repositories")
     for r in rows:
-        click.echo(f"{r['name'][:34]:34} {r['status']:8} {r['positions_done']:>2}/{r['positions']:<2}  "
-                   f"{r['updated_at'][:19]:20} {', '.join(r['repositories'])}")
+        click.echo(f"{shown(r['name'])[:34]:34} {r['status']:8} {r['positions_done']:>2}/{r['positions']:<2}  "
+                   f"{r['updated_at'][:19]:20} {', '.join(shown(x) for x in r['repositories'])}")
 
 
 @runs.command("show")
@@ -186,7 +192,7 @@ def runs_show(app: App, name: str, as_json: bool) -> None:
     if as_json:
         emit_json(out)
         return
-    click.echo(f"run {out['name']} ({out['status']}): {out['positions_done']}/{out['positions']} positions done, "
+    click.echo(f"run {shown(out['name'])} ({out['status']}): {out['positions_done']}/{out['positions']} positions done, "
                f"updated {out['updated_at']}")
     cfg = out["config"]
     train = cfg.get("train", {})
@@ -199,4 +205,7 @@ def runs_show(app: App, name: str, as_json: bool) -> None:
         if s["started_at"] and s["finished_at"]:
             took = f" {s['started_at'][11:19]} -> {s['finished_at'][11:19]}"
         repo = repos[s["position"]] if s["position"] < len(repos) else str(s["repo_id"])
-        click.echo(f"  [{s['position'] + 1}] {repo[:24]:24} {s['stage']:9} {s['status']:8}{took}")
+        status = s["status"]
+        if status == "running" and out["status"] != "running":
+            status = "interrupted"  # the process running it is gone
+        click.echo(f"  [{s['position'] + 1}] {shown(repo)[:24]:24} {s['stage']:9} {status:11}{took}")

@@ -35,7 +35,12 @@ def split_refs(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def _split_callback(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
-    return split_refs(value)
+    refs = split_refs(value)
+    if value and not refs:
+        # `--repos ,` or `--repos ""` names nothing; reading it as "all" would run on
+        # every repository when the user meant some.
+        raise click.BadParameter("names no repository (leave the option out to mean all)")
+    return refs
 
 
 def repos_option(what: str) -> Callable[[F], F]:

@@ -10,11 +10,23 @@ import click
 from . import App, emit_json, handle_errors, info, main, pass_app
 from .options import ConfigOptions, config_options, json_option, repos_option
 from .ray_options import open_runtime, ray_address_option
+from .text import shown
 
 if TYPE_CHECKING:
     from database.store import Store
 
 _METHODS = ("dense", "fused", "untrained", "bm25", "locality")
+
+
+def _some_repositories(store: Store, refs: tuple[str, ...], doing: str) -> list[Any]:
+    """The repositories named (all by default); an empty database is an error here,
+    not an empty result that looks like success."""
+    from database.errors import RepositoryNotFound
+
+    repos = store.find_repositories(refs)
+    if not repos:
+        raise RepositoryNotFound(f"the database has no repositories to {doing}: add one with `leanagent add SOURCE`")
+    return repos
 
 
 def checkpoint_options(fn: Any) -> Any:
@@ -49,7 +61,7 @@ def train(app: App, repo_refs: tuple[str, ...], parent: str | None, from_base: b
 
     config = options.train(progress=True)
     with app.store() as store:
-        repos = store.find_repositories(repo_refs)
+        repos = _some_repositories(store, repo_refs, "train on")
         parent_id = _checkpoint(store, parent, from_base)
         info(f"training on {', '.join(r.name for r in repos)} from "
              f"{'checkpoint ' + str(parent_id) if parent_id is not None else config.model}")
@@ -86,10 +98,16 @@ def eval_(app: App, repo_refs: tuple[str, ...], checkpoint: str | None, base: bo
     from leanagent.distributed.encode import ray_encode
     from prover.retrieval.api import evaluate_retriever
 
-    wanted = tuple(m.strip() for m in methods.split(",") if m.strip())
+    wanted = tuple(dict.fromkeys(m.strip() for m in methods.split(",") if m.strip()))
+    if not wanted:
+        raise click.BadParameter("name at least one method", param_hint="--methods")
+    unknown = [m for m in wanted if m not in _METHODS]
+    if unknown:
+        raise click.BadParameter(f"unknown method(s) {', '.join(unknown)}: choose among {', '.join(_METHODS)}",
+                                 param_hint="--methods")
     config = options.eval(progress=True)
     with app.store() as store, open_runtime(app, ray_address, want_ray=False) as rt:
-        repos = store.find_repositories(repo_refs)
+        repos = _some_repositories(store, repo_refs, "evaluate")
         cid = _checkpoint(store, checkpoint, base)
         if cid is None:
             info("no checkpoint: evaluating the base encoder (train one with `leanagent train`)")
@@ -105,8 +123,11 @@ def eval_(app: App, repo_refs: tuple[str, ...], checkpoint: str | None, base: bo
         return
     click.echo(f"{'repository':30} {'method':10} {'R@1':>7} {'R@10':>7} {'MRR':>6} {'queries':>8}")
     for row in rows:
-        click.echo(f"{row['repo'][:30]:30} {row['method']:10} {_fmt(row['r1'], '7.2f')} "
+        click.echo(f"{shown(row['repo'])[:30]:30} {row['method']:10} {_fmt(row['r1'], '7.2f')} "
                    f"{_fmt(row['r10'], '7.2f')} {_fmt(row['mrr'], '6.3f')} {row['num_queries']:8d}")
+    notes = dict.fromkeys(row["note"] for row in rows if row.get("note"))
+    for note in notes:
+        info(f"fused: {note}")
 
 
 def _fmt(x: float | None, spec: str) -> str:
@@ -118,8 +139,9 @@ def _fmt(x: float | None, spec: str) -> str:
 @click.option("--repo", "repo_ref", required=True, help="Repository whose premises to search.")
 @click.option("--file", "file", default=None, help="File of the theorem (path in the repository): only "
               "premises accessible from it are returned.")
-@click.option("--line", type=int, default=None, help="Line of the theorem in --file (1-based).")
-@click.option("--col", type=int, default=1, show_default=True, help="Column of the theorem in --file (1-based).")
+@click.option("--line", type=click.IntRange(min=1), default=None, help="Line of the theorem in --file (1-based).")
+@click.option("--col", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Column of the theorem in --file (1-based).")
 @click.option("--k", "k", type=click.IntRange(min=1), default=10, show_default=True,
               help="How many premises to return.")
 @checkpoint_options
@@ -131,18 +153,26 @@ def _fmt(x: float | None, spec: str) -> str:
 @handle_errors
 def retrieve(app: App, query: str, repo_ref: str, file: str | None, line: int | None, col: int, k: int,
              checkpoint: str | None, base: bool, method: str, as_json: bool, options: ConfigOptions) -> None:
-    """The top-k premises for QUERY (a goal state or statement) accessible in a repository."""
+    """The top-k premises for QUERY (a goal state or statement) accessible in a repository.
+
+    QUERY `-` reads the query from standard input (for goal states longer than a command
+    line may be)."""
     from prover.retrieval.api import retrieve as do_retrieve
-    from prover.retrieval.checkpoints import read_fusion
+    from prover.retrieval.checkpoints import read_fusion_for
 
     if line is not None and file is None:
         raise click.BadParameter("--line needs --file", param_hint="--line")
+    if query == "-":
+        with click.open_file("-") as stdin:
+            query = stdin.read()
+    if not query.strip():
+        raise click.BadParameter("the query is empty", param_hint="QUERY")
     config = options.eval(progress=True)
     with app.store() as store:
         repo = store.find_repository(repo_ref)
         cid = _checkpoint(store, checkpoint, base)
         if method == "auto":
-            fusion = read_fusion(store, cid, model=config.model, max_length=config.max_length)
+            fusion = read_fusion_for(store, cid, model=config.model, max_length=config.max_length, repo=repo)
             method = "fused" if fusion is not None and fusion.val_r10_gain > 0 else "dense"
         found = do_retrieve(store, app.home, checkpoint_id=cid, query=query, repo=repo, file=file,
                             position=(line, col) if line is not None else None, k=k, method=method,
@@ -153,7 +183,7 @@ def retrieve(app: App, query: str, repo_ref: str, file: str | None, line: int | 
         return
     info(f"{len(found)} premises ({method}, {'checkpoint ' + str(cid) if cid is not None else 'base encoder'})")
     for i, p in enumerate(found, 1):
-        click.echo(f"{i:3d}. {p.score:7.4f}  {p.full_name}  ({p.path}:{p.start[0]})")
+        click.echo(f"{i:3d}. {p.score:7.4f}  {shown(p.full_name)}  ({shown(p.path)}:{p.start[0]})")
 
 
 # -- checkpoints ----------------------------------------------------------------------------
@@ -169,11 +199,9 @@ def checkpoints(ctx: click.Context, as_json: bool) -> None:
 
 
 def _checkpoint_summary(store: Store, ckpt: Any) -> dict[str, Any]:
-    from prover.retrieval.checkpoints import encoder_key
-
     cfg = ckpt.config
     steps = store.checkpoints.training_steps(ckpt.id)
-    fusion = store.fusion_weights.get(encoder_key(ckpt.id, ckpt.model_name, int(cfg.get("max_length", 0))))
+    fusion = store.fusion_weights.for_checkpoint(ckpt.id)
     return {
         "id": ckpt.id,
         "parent_id": ckpt.parent_id,
@@ -209,7 +237,7 @@ def checkpoints_list(app: App, as_json: bool) -> None:
     click.echo(f"{'id':>4} {'parent':>6} {'created':20} {'steps':>6} {'loss':>15}  repositories")
     for r in rows:
         loss = "-" if r["loss_first"] is None else f"{r['loss_first']:.3f} -> {r['loss_last']:.3f}"
-        names = ", ".join(str(x).split("@")[0] for x in r["repos"])
+        names = ", ".join(shown(str(x).split("@")[0]) for x in r["repos"])
         parent = "-" if r["parent_id"] is None else str(r["parent_id"])
         click.echo(f"{r['id']:>4} {parent:>6} {r['created_at'][:19]:20} {r['steps'] or 0:>6} {loss:>15}  {names}")
 
@@ -239,7 +267,7 @@ def checkpoints_show(app: App, checkpoint_id: int, as_json: bool) -> None:
     click.echo(f"checkpoint {out['id']} (parent {out['parent_id'] or '-'}; lineage "
                f"{' -> '.join(map(str, out['lineage']))}), created {out['created_at']}")
     click.echo(f"  model {out['model']}, saved in {app.home.root / str(out['path'])}")
-    click.echo(f"  trained on {', '.join(map(str, out['repos'])) or '-'}: {out['examples']} examples, {out['steps']} steps "
+    click.echo(f"  trained on {', '.join(shown(x) for x in out['repos']) or '-'}: {out['examples']} examples, {out['steps']} steps "
                f"in {out['seconds']} s")
     curve = out["training_steps"]
     if curve:
@@ -247,9 +275,10 @@ def checkpoints_show(app: App, checkpoint_id: int, as_json: bool) -> None:
     if out["fusion"]:
         f = out["fusion"]
         click.echo(f"  fusion weights: w_bm25 {f['w_bm25']}, w_loc {f['w_loc']} (val R@10 gain "
-                   f"{f['val_r10_gain']:+.2f})")
+                   f"{f['val_r10_gain']:+.2f} on {f['val_queries']} queries of "
+                   f"{', '.join(shown(t) for t in f['tuned_on']) or '?'})")
     for e in out["evaluations"]:
-        click.echo(f"  {e['split']:5} {e['method']:9} {names.get(e['repo_id'], e['repo_id'])!s:30} "
+        click.echo(f"  {e['split']:5} {e['method']:9} {shown(names.get(e['repo_id'], e['repo_id'])):30} "
                    f"R@10 {_fmt(e['r10'], '6.2f')}  MRR {_fmt(e['mrr'], '5.3f')}  ({e['num_queries']} queries)")
     for i in out["indexes"]:
         click.echo(f"  index {i['kind']} of {i['num_vectors']} premises at {app.home.root / i['path']}")

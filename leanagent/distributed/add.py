@@ -131,7 +131,7 @@ def prepare_job(job: AddJob, home_root: str, known: frozenset[tuple[str, str]], 
         if preparer is None:
             raise LeanAgentError(f"the {tracer} tracer cannot run in a Ray task; add this source on its own")
         t0 = time.perf_counter()
-        src = resolve_source(request.source, home.repos, request.commit, request.name)
+        src = resolve_source(request.source, home.repos, request.commit, request.name, request.url)
         url, name, commit = src.url, src.name, src.commit
         timings["resolve"] = time.perf_counter() - t0
         if job.walk_back is not None:

@@ -29,6 +29,14 @@ and since the matrix row lives in the ``evaluate`` stage row it cannot be duplic
 The one waste a kill can cause is a checkpoint registered by ``train`` just before the
 kill and not yet recorded as done; it is retrained (and the orphan row stays).
 
+One process at a time runs a given run: it holds the run's lock (``store.runs.lock``,
+released by the operating system however the process ends), and a second process is
+refused with the first one's PID and start time. A run stopped by an exception is
+marked ``failed`` (``interrupted`` for Ctrl-C); one killed outright still says
+``running`` in its row, and is shown as ``interrupted`` because nobody holds its lock.
+Paths a stage records (the Fisher file, the index) are relative to the home, so a
+moved home still resumes.
+
 The parts: `config` (what a run is), `state` (its stages as stored), `loop` (running
 them), `learner` (the retriever behind the `Learner` seam), `results` (the report).
 """

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from database.home import Home
@@ -33,10 +34,12 @@ class Learner(Protocol):
         """Train one step; register and return a checkpoint id."""
 
     def fisher(self, *, checkpoint_id: int, repos: list[Repository]) -> str:
-        """Compute the diagonal Fisher at the checkpoint; return its path."""
+        """Compute the diagonal Fisher at the checkpoint; return its path (relative to
+        the home, so that a moved home still resumes; `train` takes it back)."""
 
     def index(self, *, checkpoint_id: int) -> dict[str, Any]:
-        """Index every premise with the checkpoint; return a JSON-able summary."""
+        """Index every premise with the checkpoint; return a JSON-able summary (paths
+        relative to the home)."""
 
     def evaluate(
         self, *, checkpoint_id: int | None, repos: list[Repository], split: str, methods: tuple[str, ...]
@@ -78,22 +81,36 @@ class RetrieverLearner:
 
         config = self.train_config
         if fisher_path is not None and self.ewc_lambda > 0:
-            config = dataclasses.replace(config, ewc_lambda=self.ewc_lambda, fisher_path=fisher_path)
+            config = dataclasses.replace(config, ewc_lambda=self.ewc_lambda, fisher_path=str(self._abs(fisher_path)))
         return api.train_retriever(self.store, self.home, repos=repos, parent_checkpoint_id=parent,
                                    config=config, resume_optimizer=resume_optimizer)
 
     def fisher(self, *, checkpoint_id: int, repos: list[Repository]) -> str:
         from prover.retrieval import api
 
-        return str(api.compute_fisher(self.store, self.home, checkpoint_id=checkpoint_id, repos=repos,
-                                      config=self.train_config))
+        path = api.compute_fisher(self.store, self.home, checkpoint_id=checkpoint_id, repos=repos,
+                                  config=self.train_config)
+        return self._rel(path)
 
     def index(self, *, checkpoint_id: int) -> dict[str, Any]:
         from prover.retrieval import api
 
         ix = api.build_index(self.store, self.home, checkpoint_id=checkpoint_id, config=self.eval_config,
                              encode=self.encode)
-        return {"index_id": ix.id, "path": str(ix.path), "num_vectors": ix.num_vectors, "added": ix.added}
+        return {"index_id": ix.id, "path": self._rel(ix.path), "num_vectors": ix.num_vectors, "added": ix.added}
+
+    def _rel(self, path: Path) -> str:
+        """A path under the home, relative to it (run stages are stored this way)."""
+        try:
+            return Path(path).resolve().relative_to(self.home.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    def _abs(self, stored: str) -> Path:
+        """A path as a run stage stored it: relative to the home (absolute in runs from
+        before paths were stored relative)."""
+        p = Path(stored)
+        return p if p.is_absolute() else self.home.root / p
 
     def evaluate(
         self, *, checkpoint_id: int | None, repos: list[Repository], split: str, methods: tuple[str, ...]

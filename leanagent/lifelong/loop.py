@@ -4,6 +4,7 @@ at any moment is safe."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -55,7 +56,22 @@ def run_lifelong(
     on_event: Callable[[str], None] | None = None,
 ) -> RunSummary:
     """Run (or continue) the lifelong loop until every repository in ``repos`` (default:
-    all) is learned. Safe to call again after any interruption."""
+    all) is learned. Safe to call again after any interruption.
+
+    One process at a time runs a given run: it holds the run's lock (released by the
+    operating system however the process ends); a second one is refused with a message
+    naming the first (PID, start time)."""
+    run_name = name or config.default_name()
+    lock = store.runs.lock(run_name)
+    try:
+        return _run_locked(store, learner, config, repos=repos, name=run_name, on_event=on_event)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _run_locked(store: Store, learner: Learner, config: RunConfig, *, repos: Sequence[Repository] | None,
+                name: str, on_event: Callable[[str], None] | None) -> RunSummary:
     run_id = open_run(store, config, name=name)
     state = RunState.load(store, run_id)
     wanted = list(repos) if repos is not None else list(state.repos.values())
@@ -65,23 +81,31 @@ def run_lifelong(
         raise RunError(f"run {run_id} refers to repositories no longer in the database (positions {missing})")
     store.runs.set_status(run_id, "running")
     stages = stages_for(config)
-    while True:
-        pos = next((p for p in state.positions() if not all(state.finished(p, s) for s in stages)), None)
-        if pos is None:
-            if not _plan(ctx, wanted):
-                break
-            continue
-        for stage in stages:
-            if state.finished(pos, stage):
+    try:
+        while True:
+            pos = next((p for p in state.positions() if not all(state.finished(p, s) for s in stages)), None)
+            if pos is None:
+                if not _plan(ctx, wanted):
+                    break
                 continue
-            repo = state.repo_at(pos)
-            ctx.on_event(f"[{pos + 1}] {repo.name}: {stage}")
-            state.mark_running(pos, repo.id, stage)
-            _STAGE_FUNCS[stage](ctx, pos, repo)
-            state.reload()
+            for stage in stages:
+                if state.finished(pos, stage):
+                    continue
+                repo = state.repo_at(pos)
+                ctx.on_event(f"[{pos + 1}] {repo.name}: {stage}")
+                state.mark_running(pos, repo.id, stage)
+                _STAGE_FUNCS[stage](ctx, pos, repo)
+                state.reload()
+    except BaseException as exc:
+        # Not "running" any more: a later `runs` shows how it stopped (a SIGKILL cannot
+        # be caught; then the released run lock tells, see Runs.shown_status).
+        with contextlib.suppress(Exception):
+            store.runs.set_status(run_id, "interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit)
+                                  else "failed")
+        raise
     store.runs.set_status(run_id, "done")
     done = sum(1 for s in state.stages.values() if s.finished)
-    return RunSummary(run_id, name or config.default_name(), len(state.positions()), done, "done")
+    return RunSummary(run_id, name, len(state.positions()), done, "done")
 
 
 def _plan(ctx: _Ctx, wanted: Sequence[Repository]) -> bool:
@@ -172,8 +196,11 @@ def _stage_train(ctx: _Ctx, pos: int, repo: Repository) -> None:
     resume = bool(strategy.carry_optimizer and parent is not None)
     ckpt = ctx.learner.train(repos=_train_repos(ctx, pos), parent=parent, resume_optimizer=resume,
                              fisher_path=fisher_path)
-    info = {"checkpoint_id": ckpt, "parent_checkpoint_id": parent, "resume_optimizer": resume,
-            "fisher_path": fisher_path, "epochs": ctx.config.train.epochs}
+    # What happened, not what was asked: the trainer records whether it found the
+    # parent's optimiser state (a pruned checkpoint directory has none).
+    resumed = ctx.store.checkpoints.get(ckpt).config.get("optimizer_resumed", resume)
+    info = {"checkpoint_id": ckpt, "parent_checkpoint_id": parent, "resume_optimizer": bool(resumed),
+            "resume_requested": resume, "fisher_path": fisher_path, "epochs": ctx.config.train.epochs}
     ctx.state.mark_finished(pos, repo.id, "train", info)
 
 

@@ -35,6 +35,7 @@ class AddRequest:
     commit: str | None = None
     name: str | None = None
     source_checkout: Path | None = None  # for exports: the repository's sources
+    url: str | None = None  # the repository's URL, when the source does not say it (add --url)
 
 
 Tracer = Callable[[Store, AddRequest, Home], list[IngestSummary]]
@@ -46,7 +47,12 @@ def _export_tracer(store: Store, request: AddRequest, home: Home) -> list[Ingest
     root = Path(request.source)
     if request.commit:
         raise ConfigError("--commit does not apply to an export: its metadata names the commit")
-    return import_export(store, root, ExportImportConfig(source=request.source_checkout, name=request.name))
+    url = None
+    if request.url is not None:
+        from .git import check_url
+
+        url = check_url(request.url)
+    return import_export(store, root, ExportImportConfig(source=request.source_checkout, name=request.name, url=url))
 
 
 #: Entry-point group through which other packages add tracers (e.g. a ``leandojo``

@@ -11,6 +11,7 @@ are kept in the database (`database.checkpoints`, reached as ``store.checkpoints
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,7 @@ from .model import Encoder, pick_device
 
 if TYPE_CHECKING:
     from database.home import Home
-    from database.store import Store
+    from database.store import Repository, Store
 
 
 def checkpoint_dir(home: Home, checkpoint: Checkpoint) -> Path:
@@ -63,14 +64,28 @@ def load_encoder(
     return enc
 
 
-def read_fusion(store: Store, checkpoint_id: int | None, *, model: str, max_length: int) -> FusionWeights | None:
+def _pairs(repos: Sequence[Repository]) -> list[tuple[str, str]]:
+    return [(r.url, r.commit) for r in repos]
+
+
+def read_fusion(store: Store, checkpoint_id: int | None, *, model: str, max_length: int,
+                repos: Sequence[Repository]) -> FusionWeights | None:
     """The fusion weights recorded for the encoder of ``checkpoint_id`` (the base model
-    ``model`` at ``max_length`` when None), or None when none were chosen yet."""
+    ``model`` at ``max_length`` when None) tuned on exactly ``repos``, or None."""
     name, length = encoder_spec(store, checkpoint_id, model=model, max_length=max_length)
-    return store.fusion_weights.get(encoder_key(checkpoint_id, name, length))
+    return store.fusion_weights.get(encoder_key(checkpoint_id, name, length), _pairs(repos))
+
+
+def read_fusion_for(store: Store, checkpoint_id: int | None, *, model: str, max_length: int,
+                    repo: Repository) -> FusionWeights | None:
+    """Weights to rank premises of one repository with: tuned on it alone, else on a set
+    that includes it (`FusionWeightsTable.covering`); None when there are none."""
+    name, length = encoder_spec(store, checkpoint_id, model=model, max_length=max_length)
+    return store.fusion_weights.covering(encoder_key(checkpoint_id, name, length), (repo.url, repo.commit))
 
 
 def record_fusion(store: Store, checkpoint_id: int | None, weights: FusionWeights, *, model: str,
-                  max_length: int) -> None:
+                  max_length: int, repos: Sequence[Repository]) -> None:
     name, length = encoder_spec(store, checkpoint_id, model=model, max_length=max_length)
-    store.fusion_weights.record(encoder_key(checkpoint_id, name, length), weights, checkpoint_id=checkpoint_id)
+    store.fusion_weights.record(encoder_key(checkpoint_id, name, length), _pairs(repos), weights,
+                                checkpoint_id=checkpoint_id)

@@ -33,6 +33,11 @@ INDEX_KINDS = ("flat", "ivf", "hnsw")
 #: ``split_assignments``. They cover a repository's OWN theorems that have queries.
 SPLIT_SCHEME = "leanagent/random"
 
+#: Fewest validation queries fusion weights are chosen on (`EvalConfig.min_fusion_queries`).
+#: Picking the best of the 36 weight pairs on fewer is choosing noise: on 0 queries every
+#: pair ties and (0, 0) wins, which silently makes "fused" a copy of "dense".
+MIN_FUSION_QUERIES = 30
+
 #: 10% / 10% held out: small repositories still get non-empty val and test sets.
 RETRIEVER_SPLITS = SplitConfig(val_fraction=0.1, test_fraction=0.1)
 
@@ -132,9 +137,13 @@ class EvalConfig:
     fusion_candidates: int = 200  # dense candidates re-scored by the fused ranker at retrieval time
     splits: SplitConfig = RETRIEVER_SPLITS
     progress: bool = field(default=False, metadata=_NOT_IDENTITY)
+    #: Fusion weights are chosen only on at least this many validation queries (else
+    #: "fused" is reported as not tuned).
+    min_fusion_queries: int = MIN_FUSION_QUERIES
 
     def __post_init__(self) -> None:
         _check_encoder(self.model, self.max_length, self.device)
+        _check(self.min_fusion_queries >= 1, "min_fusion_queries", ">= 1", self.min_fusion_queries)
         _check(self.batch_size >= 1, "batch_size", ">= 1", self.batch_size, "--encode-batch-size")
         _check(self.num_retrieved >= 1, "num_retrieved", ">= 1", self.num_retrieved)
         _check(self.index_kind in INDEX_KINDS, "index_kind", " or ".join(INDEX_KINDS), self.index_kind)

@@ -15,7 +15,10 @@ Methods:
 * ``fused``     -- the top ``fusion_candidates`` dense premises re-scored by
                    dense + w_bm25 * bm25/max(bm25) + w_loc / sqrt(1 + locality rank);
                    weights chosen by grid search for R@10 (then MRR) on the val split
-                   and recorded with the checkpoint.
+                   of the repositories evaluated, recorded for the encoder and that set
+                   of repositories, and only on at least ``min_fusion_queries``
+                   validation queries (otherwise "fused" is reported as not tuned,
+                   with no metrics and no stored row).
 """
 
 from __future__ import annotations
@@ -187,6 +190,7 @@ def evaluate_retriever(
     results: dict[tuple[int, str], dict[str, Any]] = {}
     ranked: dict[tuple[int, str], list[IntArray]] = {}
     extra: dict[str, dict[str, Any]] = {}
+    not_tuned = ""
 
     if dense_idx is not None:
         pidx, _, _, enc = dense_idx
@@ -194,20 +198,32 @@ def evaluate_retriever(
         for ev in evals:
             ranked[(ev.repo.id, "dense")] = [r[:k] for r, _ in dense_c[ev.repo.id]]
         if "fused" in methods:
-            weights = read_fusion(store, checkpoint_id, model=config.model, max_length=config.max_length)
+            weights = read_fusion(store, checkpoint_id, model=config.model, max_length=config.max_length,
+                                  repos=repos)
             if weights is None:
                 if split == "val":
                     val_evals, val_dense = evals, [dense_c[ev.repo.id] for ev in evals]
                 else:
                     val_evals = [_RepoEval(store, r, corpus, "val", scheme) for r in repos]
                     val_dense = [ev.dense(pidx, enc, config, config.fusion_candidates) for ev in val_evals]
-                feats = [ev.fusion_features(d) for ev, d in zip(val_evals, val_dense, strict=True)]
-                weights = dataclasses.replace(tune_fusion(val_evals, feats, k),
-                                              tuned_on=tuple(f"{r.name}@{r.commit[:12]}" for r in repos))
-                record_fusion(store, checkpoint_id, weights, model=config.model, max_length=config.max_length)
-            extra["fused"] = {"fusion": weights.as_dict()}
-            for ev in evals:
-                ranked[(ev.repo.id, "fused")] = _fused_ranked(ev.fusion_features(dense_c[ev.repo.id]), weights, k)
+                n_val = sum(len(ev.queries) for ev in val_evals)
+                if n_val >= config.min_fusion_queries:
+                    feats = [ev.fusion_features(d) for ev, d in zip(val_evals, val_dense, strict=True)]
+                    weights = dataclasses.replace(tune_fusion(val_evals, feats, k),
+                                                  tuned_on=tuple(f"{r.name}@{r.commit[:12]}" for r in repos))
+                    record_fusion(store, checkpoint_id, weights, model=config.model, max_length=config.max_length,
+                                  repos=repos)
+                else:
+                    # Weights chosen on so few queries would be noise, and once stored
+                    # they would decide every later fused number: none are chosen.
+                    not_tuned = (f"not tuned: {n_val} validation queries in "
+                                 f"{', '.join(r.name for r in repos) or 'no repository'}, fewer than the "
+                                 f"{config.min_fusion_queries} fusion weights are chosen on")
+            if weights is not None:
+                extra["fused"] = {"fusion": weights.as_dict()}
+                for ev in evals:
+                    ranked[(ev.repo.id, "fused")] = _fused_ranked(ev.fusion_features(dense_c[ev.repo.id]), weights,
+                                                                  k)
     if "untrained" in methods:
         base_cfg = dataclasses.replace(config, model=model, max_length=max_length)
         pidx_b, _, _, enc_b = ensure_index(store, home, checkpoint_id=None, config=base_cfg, corpus=corpus,
@@ -224,6 +240,12 @@ def evaluate_retriever(
     with store.atomic():
         for ev in evals:
             for method in methods:
+                if method == "fused" and "fused" not in extra:
+                    # Not evaluated (no weights): reported as such, and no row is stored.
+                    results[(ev.repo.id, method)] = {"r1": None, "r10": None, "mrr": None,
+                                                     "num_queries": len(ev.queries), "fusion": None,
+                                                     "note": not_tuned}
+                    continue
                 m = query_metrics(ranked[(ev.repo.id, method)], corpus, ev.queries)
                 details = {"model": model, "max_length": max_length, **extra.get(method, {})}
                 ckpt = checkpoint_id if method in ("dense", "fused") else None

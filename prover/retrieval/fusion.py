@@ -12,7 +12,10 @@ import numpy as np
 
 from database.checkpoints import FusionWeights
 
+from .config import MIN_FUSION_QUERIES
 from .data import FloatArray, IntArray
+
+__all__ = ["FUSION_GRID", "MIN_FUSION_QUERIES", "Candidates", "FusionFeatures", "fused_rerank"]
 
 #: Candidate values of each weight in the grid search.
 FUSION_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.5)

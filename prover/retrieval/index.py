@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from database.indexes import IndexRecord
 
-from .checkpoints import encoder_key, encoder_spec, load_encoder, read_fusion
+from .checkpoints import encoder_key, encoder_spec, load_encoder, read_fusion_for
 from .config import EvalConfig
 from .data import Access, BoolArray, Corpus, FloatArray, IntArray, corpus_fingerprint, load_corpus
 from .errors import IndexMismatch, RetrievalError
@@ -223,11 +223,12 @@ def retrieve(
     if method == "dense":
         rows, scores = pidx.search(q, [mask], k)[0]
     else:
-        weights = read_fusion(store, checkpoint_id, model=config.model, max_length=config.max_length)
+        weights = read_fusion_for(store, checkpoint_id, model=config.model, max_length=config.max_length, repo=repo)
         if weights is None:
             raise RetrievalError(
-                "no fusion weights are recorded for this encoder: run `leanagent eval` first "
-                "(it chooses them on the validation split), or use --method dense"
+                f"no fusion weights are recorded for this encoder and {repo.name}: run `leanagent eval --repos "
+                f"{repo.name} --methods fused` first (it chooses them on the validation split, given at least "
+                f"{config.min_fusion_queries} validation queries), or use --method dense"
             )
         cand, dense = pidx.search(q, [mask], max(k, config.fusion_candidates))[0]
         repo_rows = np.flatnonzero(access.in_repo)

@@ -215,9 +215,11 @@ def train_retriever(
     if config.max_steps is not None:
         total = min(total, config.max_steps)
     warmup = int(config.warmup_fraction * total)
+    resumed = False  # recorded as it happened: asked for, but the parent has no state, is False
     if resume_optimizer and parent_checkpoint_id is not None:
         state_path = checkpoint_dir(home, store.checkpoints.get(parent_checkpoint_id)) / "training_state.pt"
         if state_path.exists():
+            resumed = True
             state = torch.load(state_path, map_location=enc.device, weights_only=True)
             opt.load_state_dict(state["optimizer"])
             for group in opt.param_groups:  # the new run's schedule decides the lr
@@ -284,6 +286,11 @@ def train_retriever(
     if bar is not None:
         bar.close()
     elapsed = time.perf_counter() - started
+    if step == 0:
+        # Nothing was trained: registering it would make an untrained encoder "the latest
+        # checkpoint" of every later command.
+        raise NoTrainingData(f"training made no optimiser step ({len(data.examples)} examples, {config.epochs} "
+                             "epochs): no checkpoint registered")
     enc.module.eval()
 
     rel = Path("checkpoints") / f"{utcnow().replace(':', '').replace('+', 'Z')}-{uuid.uuid4().hex[:8]}"
@@ -296,6 +303,7 @@ def train_retriever(
         "max_length": config.max_length,
         "repos": [f"{r.name}@{r.commit}" for r in repos],
         "parent_id": parent_checkpoint_id,
+        "optimizer_resumed": resumed,
         "examples": len(data.examples),
         "steps": step,
         "seconds": round(elapsed, 3),

@@ -72,7 +72,7 @@ def leandojo_tracer(store: Store, request: AddRequest, home: Home,
     from .runner import TraceJob, run_worker
 
     config = config or LeanDojoTraceConfig()
-    src = resolve_source(request.source, home.repos, request.commit, request.name)
+    src = resolve_source(request.source, home.repos, request.commit, request.name, request.url)
     existing = next((r for r in store.repositories() if r.url == src.url and r.commit == src.commit), None)
     if existing is not None and existing.tracer not in SUPERSEDES:
         # Said before tracing, which can take hours, rather than after it.

@@ -28,7 +28,7 @@ def _source(request: AddRequest, home: Home) -> tuple[Path, RepoInfo]:
 
     from ..git import resolve_source
 
-    src = resolve_source(request.source, home.repos, request.commit, request.name)
+    src = resolve_source(request.source, home.repos, request.commit, request.name, request.url)
     repo = RepoInfo(url=src.url, name=src.name, commit=src.commit, path=str(src.path),
                     metadata={"cloned": src.cloned})
     return src.path, repo

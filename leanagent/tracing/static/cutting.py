@@ -17,6 +17,7 @@ from database.lean_text import (
     BRACKET,
     DECL_KEYWORDS,
     IDENT,
+    KEYWORDS,
     MODIFIERS,
     OPEN_BRACKETS,
     TOKEN,
@@ -135,7 +136,10 @@ class CommandCutter:
                     elif word == "deriving" and w is not None:
                         after = NONSPACE.search(bl, w.end(), limit)
                         is_start = after is not None and bl.startswith("instance", after.start())
-                    elif w and w.lastgroup == "id" and word not in OTHER_COMMANDS and col0 == 0:
+                    elif w and w.lastgroup == "id" and word not in OTHER_COMMANDS and word not in KEYWORDS \
+                            and col0 == 0:
+                        # A Lean keyword (`extends`, `with`, `then` ...) never starts a
+                        # project's own command: at column 1 it continues the previous one.
                         is_start = depth == 0 and not self.continues(bl, prev_end_code, first)
                     if is_start and starts and starts[-1] >= ls:
                         is_start = False  # the docstring on this line already started it

@@ -84,6 +84,7 @@ class FileParser:
         self.diagnostics: list[tuple[int | None, str]] = []
         self.decls: list[Decl] = []
         self.state = _State()
+        self._declared: set[str] = set()  # full names declared so far in this file
 
     @property
     def imports(self) -> list[str]:
@@ -99,6 +100,7 @@ class FileParser:
         bl = self.src.blanked
         exit_m = re.search(r"(?m)^#exit\b", bl)
         limit = exit_m.start() if exit_m else len(bl)
+        self._unterminated()
         header_end = self.cutter.header(limit)
         chunks = self.cutter.split(header_end, limit)
         pending: _Scope | None = None
@@ -111,6 +113,23 @@ class FileParser:
                 self.diagnostics.append((self.src.pos(a)[0], f"could not parse command: {type(exc).__name__}: {exc}"))
                 pending = None
             i += 1
+
+    def _unterminated(self) -> None:
+        """A block comment or string literal left open runs to the end of the file (Lean
+        rejects the file); say so instead of silently indexing nothing after it."""
+        text = self.src.text
+        for a, b in self.src.comment_spans:
+            if text.startswith("/-", a) and not text[a:b].endswith("-/"):
+                line = self.src.pos(a)[0]
+                self.diagnostics.append((line, f"unterminated block comment: from line {line} to the end of the "
+                                               "file everything is comment to Lean's lexer, and nothing in it is "
+                                               "indexed (Lean rejects the file)"))
+        for a, b in self.src.spans:
+            if b >= len(text) and text[a] == '"' and not (b - a > 1 and text[:b].endswith('"')):
+                line = self.src.pos(a)[0]
+                self.diagnostics.append((line, f"unterminated string literal: from line {line} to the end of the "
+                                               "file everything is inside it, and nothing is indexed (Lean rejects "
+                                               "the file)"))
 
     def _command(self, a: int, b: int, pending: _Scope | None) -> _Scope | None:
         bl = self.src.blanked
@@ -295,6 +314,8 @@ class FileParser:
             # alias ⟨a, b⟩ := foo_iff: declares two names
             q = self.src.match_bracket(nm.start(), end)
             for im in IDENT.finditer(bl, nm.start(), q):
+                if im.group() == "_":  # `alias ⟨_, mpr⟩ := h`: no name for that direction
+                    continue
                 self._simple_decl(kind, a, kpos, end, mods, pending, im.group(), im.start(), im.end())
             return
         body, style = self._body_start(p, end, kind)
@@ -305,12 +326,14 @@ class FileParser:
             stripped = strip_guillemets(name)
             full = stripped[len("_root_."):] if stripped.startswith("_root_.") else ".".join((*ns, stripped))
         elif kind == "instance":
-            full = ".".join((*ns, self._instance_name(p, body if body is not None else end)))
+            full = self._unused(".".join((*ns, self._instance_name(p, body if body is not None else end))))
         elif kind == "example":
             full = None
         else:
             self.diagnostics.append((self.src.pos(kpos)[0], f"'{kind}' without a name"))
             full = None
+        if full is not None:
+            self._declared.add(full)
         is_thm = kind in THEOREM_KEYWORDS
         code_end = body if (is_thm and body is not None) else end
         code = self.src.code(a, code_end)
@@ -376,6 +399,7 @@ class FileParser:
         ns = self.state.namespace
         stripped = strip_guillemets(name)
         full = stripped[len("_root_."):] if stripped.startswith("_root_.") else ".".join((*ns, stripped))
+        self._declared.add(full)
         first = NONSPACE.search(self.src.text, a, end)
         self.decls.append(Decl(kind=kind, full_name=full, start=self.src.pos(first.start() if first else a),
                                keyword_pos=self.src.pos(kpos), end=self.src.pos(end), name_pos=self.src.pos(ns_),
@@ -425,6 +449,17 @@ class FileParser:
         return None, "none"
 
 
+
+    def _unused(self, full: str) -> str:
+        """Lean's rule for a generated name that is taken (`Lean.Elab.mkUnusedBaseName`):
+        append ``_1``, ``_2``, ... (within this file: other files' names are not known
+        while parsing)."""
+        if full not in self._declared:
+            return full
+        i = 1
+        while f"{full}_{i}" in self._declared:
+            i += 1
+        return f"{full}_{i}"
 
     def _instance_name(self, p: int, body: int) -> str:
         """Lean's generated name for an anonymous instance, approximately: `inst` followed

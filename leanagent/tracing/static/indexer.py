@@ -4,8 +4,8 @@ Pipeline: find the `.lean` files (own files, then dependency sources under
 `.lake/packages/*`), parse them (in a process pool when there is enough text to pay for
 it), map `import` module names to files, compute each file's transitive imports, build
 the name table, then write everything through `store.ingest` in one transaction: files
-and premises first (written while the pool is still parsing), theorems with their
-resolved links after.
+and premises first, theorems with their resolved links after. Parsing ends before the
+transaction starts (the write lock is not held while the pool parses).
 
 Imports that name no indexed file (``import Mathlib.Tactic`` when Mathlib's sources are
 not under `.lake/packages`) are left out of `FileRecord.imports`, which lists only real
@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from database.errors import AlreadyImported
 from database.ingest import IngestSummary
 from database.records import (
     DeclarationSorries,
@@ -35,8 +37,11 @@ from database.records import (
     SorryRecord,
     StepRecord,
     TheoremRecord,
+    redact_url,
 )
+from database.source_files import MAX_SOURCE_BYTES, Skipped, is_within, read_source
 from database.store import Store
+from leanagent.processes import die_with_parent
 
 from .parser import parse_bytes
 from .project import ProjectInfo, read_project
@@ -48,6 +53,10 @@ if TYPE_CHECKING:
 
 #: Bumped when the records the indexer produces change for the same input.
 INDEXER_VERSION = "2"
+
+#: The content hash of a file that was not read (a FIFO, too big ...): it is reported,
+#: never stored.
+UNREAD = "unread"
 
 _SKIP_DIRS = frozenset({".git", ".lake", "lake-packages", "build", ".github", "node_modules", "__pycache__"})
 
@@ -62,6 +71,8 @@ class StaticIndexConfig:
     #: benchmarks/static_index.py: workers return compact rows, see `rows`, and a forked
     #: pool already wins on ~250 KB of Lean; below that the whole run takes < 0.2 s).
     parallel_min_bytes: int = 200_000
+    #: Larger source files are skipped with a diagnostic (`database.source_files`).
+    max_file_bytes: int = MAX_SOURCE_BYTES
 
 
 def tracer_version() -> str:
@@ -73,41 +84,80 @@ def tracer_version() -> str:
 # -- discovery ---------------------------------------------------------------------------
 
 
-def _walk(base: Path, rel_prefix: str, skip_lakefile: bool) -> Iterator[str]:
-    for dirpath, dirnames, filenames in os.walk(base):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+@dataclass
+class Discovery:
+    """The files to index (paths relative to the root, POSIX): own files, then packages;
+    and what was left out, with why (reported as diagnostics)."""
+
+    paths: list[str]
+    skipped: list[tuple[str, str]]  # (path, reason)
+    #: For each path, the directory it must stay inside once symbolic links are
+    #: resolved: the repository for its own files, the package's directory for a
+    #: dependency's.
+    within: dict[str, str]
+
+
+def _walk(base: Path, rel_prefix: str, skip_lakefile: bool, within: str, out: Discovery) -> None:
+    for dirpath, dirnames, filenames in os.walk(base):  # never follows directory links
         rel_dir = os.path.relpath(dirpath, base)
         rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+        keep = []
+        for d in sorted(dirnames):
+            if d in _SKIP_DIRS or d.startswith("."):
+                continue
+            if os.path.islink(os.path.join(dirpath, d)):
+                out.skipped.append((f"{rel_prefix}{rel_dir}{d}", "a symbolic link to a directory: not followed"))
+                continue
+            keep.append(d)
+        dirnames[:] = keep
         for f in sorted(filenames):
             if not f.endswith(".lean"):
                 continue
             if skip_lakefile and not rel_dir and f == "lakefile.lean":
                 continue
-            yield rel_prefix + rel_dir + f
+            rel = rel_prefix + rel_dir + f
+            full = os.path.join(dirpath, f)
+            if os.path.islink(full) and not is_within(full, within):
+                out.skipped.append((rel, "a symbolic link to a file outside the repository: not read"))
+                continue
+            out.paths.append(rel)
+            out.within[rel] = within
 
 
-def discover(root: Path, include_dependencies: bool = True) -> list[str]:
-    """Paths (relative to `root`, POSIX) of the files to index: own files, then packages."""
-    paths = list(_walk(root, "", True))
+def discover(root: Path, include_dependencies: bool = True) -> Discovery:
+    """The files to index: own files, then dependency sources under `.lake/packages/*`.
+
+    Only files whose resolved path stays inside the repository (a dependency's: inside
+    its package directory) are listed; directory links are not followed, and a package
+    directory that is a link out of the repository is skipped."""
+    out = Discovery([], [], {})
+    real_root = os.path.realpath(root)
+    _walk(root, "", True, real_root, out)
     if include_dependencies:
         for pkgs_rel in (".lake/packages", "lake-packages"):
             pkgs = root / pkgs_rel
-            if not pkgs.is_dir():
+            if not pkgs.is_dir() or not is_within(pkgs, real_root):
+                if pkgs.is_dir():
+                    out.skipped.append((pkgs_rel, "a symbolic link out of the repository: not followed"))
                 continue
             for pkg in sorted(p for p in pkgs.iterdir() if p.is_dir() and not p.name.startswith(".")):
-                paths.extend(_walk(pkg, f"{pkgs_rel}/{pkg.name}/", True))
-    return paths
+                rel = f"{pkgs_rel}/{pkg.name}"
+                if not is_within(pkg, real_root):
+                    out.skipped.append((rel, "a symbolic link out of the repository: not followed"))
+                    continue
+                _walk(pkg, rel + "/", True, os.path.realpath(pkg), out)
+    return out
 
 
 # -- parsing -----------------------------------------------------------------------------
 
 
-def _parse_one(args: tuple[str, str]) -> PreparedFile:
-    root, rel = args
+def _parse_one(args: tuple[str, str, str, int]) -> PreparedFile:
+    root, rel, within, limit = args
     try:
-        data = Path(root, rel).read_bytes()
-    except OSError as exc:
-        return PreparedFile(rel, "unreadable", 0, (), False, ((None, f"cannot read file: {exc}"),), (), (), ())
+        data = read_source(Path(root, rel), within=Path(within), limit=limit)
+    except Skipped as exc:
+        return PreparedFile(rel, UNREAD, 0, (), False, ((None, exc.reason),), (), (), ())
     return prepare(parse_bytes(data, rel))
 
 
@@ -120,13 +170,16 @@ def pool_workers(config: StaticIndexConfig, total_bytes: int, n_files: int) -> i
     return workers
 
 
-def parse_files(root: Path, paths: list[str], config: StaticIndexConfig) -> Iterator[PreparedFile]:
+def parse_files(root: Path, found: Discovery, config: StaticIndexConfig) -> Iterator[PreparedFile]:
+    paths = found.paths
     total = 0
     for p in paths:
         with contextlib.suppress(OSError):
-            total += (root / p).stat().st_size
+            st = (root / p).stat()
+            if stat.S_ISREG(st.st_mode):
+                total += min(st.st_size, config.max_file_bytes)
     workers = pool_workers(config, total, len(paths))
-    args = [(str(root), p) for p in paths]
+    args = [(str(root), p, found.within.get(p, str(root)), config.max_file_bytes) for p in paths]
     if workers <= 1:
         yield from map(_parse_one, args)
         return
@@ -135,10 +188,12 @@ def parse_files(root: Path, paths: list[str], config: StaticIndexConfig) -> Iter
 
     # fork: workers start in milliseconds and need no importable __main__; they only run
     # `_parse_one` (pure: read a file, parse it) and never touch the inherited SQLite
-    # connection. Elsewhere (macOS, Windows) the platform default is used.
+    # connection. Elsewhere (macOS, Windows) the platform default is used. Workers die
+    # with this process, even when it is killed (`leanagent.processes`).
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         chunk = max(1, min(64, len(args) // (workers * 8)))
         yield from pool.map(_parse_one, args, chunksize=chunk)
 
@@ -183,15 +238,20 @@ def _package_src_dirs(root: Path, paths: list[str]) -> dict[str, list[str]]:
 @dataclass(frozen=True)
 class _Plan:
     info: RepoInfo
-    paths: list[str]
+    found: Discovery
     modules: dict[str, int]
     core_init: int | None
     project: ProjectInfo
 
+    @property
+    def paths(self) -> list[str]:
+        return self.found.paths
+
 
 def _plan(root: Path, repo: RepoInfo, config: StaticIndexConfig) -> _Plan:
     project = read_project(root)
-    paths = discover(root, config.include_dependencies)
+    found = discover(root, config.include_dependencies)
+    paths = found.paths
     pkg_dirs = _package_src_dirs(root, paths)
     modules = module_map(paths, project, pkg_dirs)
     core_init = modules.get("Init") if any(p.startswith(".lake/packages/lean4/") for p in paths) else None
@@ -201,43 +261,62 @@ def _plan(root: Path, repo: RepoInfo, config: StaticIndexConfig) -> _Plan:
         url=repo.url, name=repo.name, commit=repo.commit, lean_version=repo.lean_version or project.lean_version,
         tracer="static", tracer_version=tracer_version(), path=repo.path or str(root), metadata=meta,
     )
-    return _Plan(info, paths, modules, core_init, project)
+    return _Plan(info, found, modules, core_init, project)
 
 
-def _emit(root: Path, plan: _Plan, config: StaticIndexConfig, w: RecordSink) -> Counter[str]:
-    """Feed the repository's records to `w` (an `Ingest`, or a recorder with the same
-    methods); return the import names that resolved to no indexed file."""
-    paths, modules, core_init = plan.paths, plan.modules, plan.core_init
-    files: list[PreparedFile] = []
+@dataclass
+class _Parsed:
+    """Every file parsed, with its resolved imports: all the indexer knows before it
+    writes anything."""
+
+    files: list[PreparedFile]
+    imports: list[list[int]]
+    unread: set[int]  # files that were not read (reported, never stored)
+    unresolved: Counter[str]
+
+
+def _parse(root: Path, plan: _Plan, config: StaticIndexConfig) -> _Parsed:
+    files = list(parse_files(root, plan.found, config))
+    unread = {i for i, pf in enumerate(files) if pf.content_hash == UNREAD}
     imports: list[list[int]] = []
     unresolved: Counter[str] = Counter()
-    for fname, msg in plan.project.diagnostics:
-        w.add_diagnostic(Diagnostic(fname, None, msg))
-    for idx, pf in enumerate(parse_files(root, paths, config)):
-        files.append(pf)
+    for idx, pf in enumerate(files):
         deps: list[int] = []
         for mod in pf.imports:
-            j = modules.get(mod)
-            if j is None or j == idx:
+            j = plan.modules.get(mod)
+            if j is None or j == idx or j in unread:
                 unresolved[mod] += 1
             elif j not in deps:
                 deps.append(j)
-        if core_init is not None and not pf.prelude and core_init != idx and core_init not in deps:
-            deps.append(core_init)
+        if plan.core_init is not None and not pf.prelude and plan.core_init != idx and plan.core_init not in deps:
+            deps.append(plan.core_init)
         imports.append(deps)
-        w.add_file(FileRecord(
-            path=pf.path,
-            imports=[paths[j] for j in deps],
-            premises=[PremiseRecord(*p) for p in pf.premises],
-            content_hash=pf.content_hash,
-            num_lines=pf.num_lines,
-        ))
+    return _Parsed(files, imports, unread, unresolved)
+
+
+def _emit(plan: _Plan, parsed: _Parsed, w: RecordSink) -> None:
+    """Feed the repository's records to `w` (an `Ingest`, or a recorder with the same
+    methods)."""
+    paths = plan.paths
+    for fname, msg in plan.project.diagnostics:
+        w.add_diagnostic(Diagnostic(fname, None, msg))
+    for path, reason in plan.found.skipped:
+        w.add_diagnostic(Diagnostic(path, None, reason))
+    for idx, pf in enumerate(parsed.files):
+        if idx not in parsed.unread:  # a file not read is reported, not stored
+            w.add_file(FileRecord(
+                path=pf.path,
+                imports=[paths[j] for j in parsed.imports[idx]],
+                premises=[PremiseRecord(*p) for p in pf.premises],
+                content_hash=pf.content_hash,
+                num_lines=pf.num_lines,
+            ))
         for line, msg in pf.diagnostics:
             w.add_diagnostic(Diagnostic(pf.path, line, msg))
-    table = NameTable(files, import_closures(imports))
-    for idx, pf in enumerate(files):
-        _write_declarations(w, table, idx, pf)
-    return unresolved
+    table = NameTable(parsed.files, import_closures(parsed.imports))
+    for idx, pf in enumerate(parsed.files):
+        if idx not in parsed.unread:
+            _write_declarations(w, table, idx, pf)
 
 
 def _unresolved_metadata(unresolved: Counter[str]) -> dict[str, Any]:
@@ -249,13 +328,21 @@ def _unresolved_metadata(unresolved: Counter[str]) -> dict[str, Any]:
 
 def index_repository(store: Store, root: Path, repo: RepoInfo, config: StaticIndexConfig | None = None
                      ) -> IngestSummary:
-    """Index the checkout at `root` as `repo` (url/name/commit given by the caller)."""
+    """Index the checkout at `root` as `repo` (url/name/commit given by the caller).
+
+    Every file is parsed before the import's write transaction starts, so another
+    process can write to the database while this one parses; the write itself is one
+    `store.ingest` transaction."""
     config = config or StaticIndexConfig()
+    name = store.imported_name(redact_url(repo.url), repo.commit)
+    if name is not None:  # checked again inside the transaction; this saves the parse
+        raise AlreadyImported(name, redact_url(repo.url), repo.commit)
     plan = _plan(root, repo, config)
+    parsed = _parse(root, plan, config)
     with store.ingest(plan.info) as w:
-        unresolved = _emit(root, plan, config, w)
+        _emit(plan, parsed, w)
     # metadata written with the repository row cannot know the unresolved imports yet
-    extra = _unresolved_metadata(unresolved)
+    extra = _unresolved_metadata(parsed.unresolved)
     if extra:
         store.set_repository_metadata(w.repo_id, {**plan.info.metadata, **extra})
     return w.summary
@@ -269,9 +356,10 @@ def prepare_repository(root: Path, repo: RepoInfo, config: StaticIndexConfig | N
 
     config = config or StaticIndexConfig()
     plan = _plan(root, repo, config)
+    parsed = _parse(root, plan, config)
     sink = RecordingSink()
-    unresolved = _emit(root, plan, config, sink)
-    info = replace(plan.info, metadata={**plan.info.metadata, **_unresolved_metadata(unresolved)})
+    _emit(plan, parsed, sink)
+    info = replace(plan.info, metadata={**plan.info.metadata, **_unresolved_metadata(parsed.unresolved)})
     return PreparedRepository(info, sink.events)
 
 

@@ -28,10 +28,19 @@ def parse_text(text: str, path: str, content_hash: str = "") -> ParsedFile:
     """Parse one file's text. Never raises: what cannot be understood becomes a diagnostic."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     num_lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    nul: list[tuple[int | None, str]] = []
+    if "\0" in text:
+        # Lean rejects NUL characters and starts reading the next command after them;
+        # read as code they would glue that command onto the previous one. Dropped here,
+        # which shifts the columns after them on their line.
+        first = text[: text.index("\0")].count("\n") + 1
+        nul.append((first, f"{text.count(chr(0))} NUL characters (the first on line {first}) removed: Lean rejects "
+                           "them; columns after them on their lines are shifted"))
+        text = text.replace("\0", "")
     try:
         fp = FileParser(text, path)
         fp.parse()
-        return ParsedFile(path, content_hash, num_lines, fp.imports, fp.decls, fp.diagnostics, fp.prelude)
+        return ParsedFile(path, content_hash, num_lines, fp.imports, fp.decls, nul + fp.diagnostics, fp.prelude)
     except RecursionError:
         return ParsedFile(path, content_hash, num_lines, [], [], [(None, "nesting too deep to parse")])
     except Exception as exc:  # never crash on a file: report it and index the rest

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from database.lean_text import blank_comments
+from database.source_files import Skipped, read_source
 
 
 @dataclass
@@ -41,10 +42,18 @@ class ProjectInfo:
         }
 
 
-def _read(path: Path) -> str | None:
+#: Project files are small; a bigger one is not a project file worth reading.
+_MAX_PROJECT_FILE = 1024 * 1024
+
+
+def _read(path: Path, within: Path) -> str | None:
+    """A project file's text, if it is a regular file inside the project (symbolic links
+    out of it, FIFOs, devices and huge files are not read)."""
+    if not path.exists():
+        return None
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        return read_source(path, within=within, limit=_MAX_PROJECT_FILE).decode("utf-8", errors="replace")
+    except Skipped:
         return None
 
 
@@ -54,18 +63,18 @@ _NAME = r"(«[^»]+»|[\w.'!?-]+)"
 
 def read_project(root: Path) -> ProjectInfo:
     info = ProjectInfo()
-    tc = _read(root / "lean-toolchain")
+    tc = _read(root / "lean-toolchain", root)
     if tc is not None and tc.strip():
         info.toolchain = tc.strip().splitlines()[0].strip()
         info.lean_version = info.toolchain.split(":", 1)[-1]
     toml_path, lean_path = root / "lakefile.toml", root / "lakefile.lean"
     if toml_path.is_file():
         info.lakefile = "lakefile.toml"
-        _read_toml(toml_path, info)
+        _read_toml(toml_path, root, info)
     elif lean_path.is_file():
         info.lakefile = "lakefile.lean"
-        _read_lakefile_lean(lean_path, info)
-    manifest = _read(root / "lake-manifest.json")
+        _read_lakefile_lean(lean_path, root, info)
+    manifest = _read(root / "lake-manifest.json", root)
     if manifest is not None:
         try:
             data = json.loads(manifest)
@@ -87,9 +96,9 @@ def read_project(root: Path) -> ProjectInfo:
     return info
 
 
-def _read_toml(path: Path, info: ProjectInfo) -> None:
+def _read_toml(path: Path, root: Path, info: ProjectInfo) -> None:
     try:
-        data = tomllib.loads(_read(path) or "")
+        data = tomllib.loads(_read(path, root) or "")
     except tomllib.TOMLDecodeError as exc:
         info.diagnostics.append((path.name, f"invalid TOML: {exc}"))
         return
@@ -105,8 +114,8 @@ def _read_toml(path: Path, info: ProjectInfo) -> None:
                                   if req.get(k) is not None})
 
 
-def _read_lakefile_lean(path: Path, info: ProjectInfo) -> None:
-    text = blank_comments(_read(path) or "")
+def _read_lakefile_lean(path: Path, root: Path, info: ProjectInfo) -> None:
+    text = blank_comments(_read(path, root) or "")
     m = re.search(rf"^\s*package\s+{_NAME}", text, re.M)
     if m:
         info.package = m.group(1).strip("«»")

@@ -23,6 +23,7 @@ class Source:
     def __init__(self, text: str) -> None:
         self.text = text
         spans = non_code_spans(text)
+        self.spans = spans  # comments, literals, quotations
         self.comment_spans = [(a, b) for a, b in spans if text.startswith(("/-", "--"), a)]
         self.doc_starts = {a for a, _ in spans if text.startswith("/--", a)}
         self.blanked = blank_spans(text, spans)
