@@ -4,7 +4,8 @@ Conventions (as sqlite-utils): JSON on stdout with ``--json``, messages on stder
 exit 0 on success, 1 on a handled error (any `LeanAgentError`), 2 on a usage error.
 Command modules register themselves on `main` below; each only parses arguments, calls
 one library function and formats its result. Heavy libraries are imported inside the
-commands that need them, so `leanagent --help` stays fast.
+commands that need them, so `leanagent --help` stays fast. Every option can also be set
+from ``leanagent.toml`` or the environment (`configfile`: no code needed in a command).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ import click
 
 from database.errors import LeanAgentError
 from database.home import Home
+from leanagent.config import CONFIG_ENV
+
+from .configfile import CONFIG_PARAM, ConfiguredGroup
 
 if TYPE_CHECKING:
     from database.store import Store
@@ -76,7 +80,7 @@ def info(message: str) -> None:
     click.echo(message, err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ConfiguredGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="leanagent")
 @click.option(
     "--home",
@@ -86,10 +90,26 @@ def info(message: str) -> None:
     help="Directory for the database, indexes, checkpoints, clones and reports "
     "[env: LEANAGENT_HOME; default: ~/.local/share/leanagent].",
 )
+@click.option(
+    "--config",
+    CONFIG_PARAM,
+    envvar=CONFIG_ENV,
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="Configuration file to read instead of HOME/leanagent.toml [env: LEANAGENT_CONFIG].",
+)
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
 @click.pass_context
-def main(ctx: click.Context, home: str | None, verbose: int) -> None:
-    """leanagent: a lifelong-learning theorem-proving agent for Lean 4."""
+def main(ctx: click.Context, home: str | None, config_file: str | None, verbose: int) -> None:
+    """leanagent: a lifelong-learning theorem-proving agent for Lean 4.
+
+    Every option of every command can also be set in HOME/leanagent.toml (or --config
+    FILE) and in the environment (LEANAGENT_<COMMAND>_<OPTION>); a flag wins over the
+    environment, which wins over the file. `leanagent config` shows what is in effect and
+    where each value comes from.
+    """
+    # config_file was read by ConfiguredGroup before parsing (it supplies the defaults).
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     ctx.obj = App(home_flag=home, verbose=verbose)
@@ -98,6 +118,7 @@ def main(ctx: click.Context, home: str | None, verbose: int) -> None:
 def _register() -> None:
     # Each module adds its commands to `main`; importing them is cheap (no torch).
     from . import (
+        config_cmd,  # noqa: F401
         crawl,  # noqa: F401
         doctor,  # noqa: F401
         kb,  # noqa: F401
