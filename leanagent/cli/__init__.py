@@ -85,7 +85,10 @@ def info(message: str) -> None:
 @click.option(
     "--home",
     "home",
-    type=click.Path(file_okay=False),
+    # Not file_okay=False: `resolve_home` checks the flag, LEANAGENT_HOME and the file's
+    # `home` alike, and `leanagent doctor` reports a bad one instead of refusing to start.
+    type=click.Path(),
+    metavar="DIRECTORY",
     default=None,
     help="Directory for the database, indexes, checkpoints, clones and reports "
     "[env: LEANAGENT_HOME; default: ~/.local/share/leanagent].",
