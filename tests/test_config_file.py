@@ -125,7 +125,9 @@ class Sample:
             choices = [c for c in t.choices if c != option.default] + [c for c in t.choices if c == option.default]
             raw = [choices[0], choices[1 % len(choices)], choices[2 % len(choices)]]
         elif isinstance(t, click.types.IntParamType):
-            raw = [v for v in range(-5, 50) if _accepts(option, v) and v != option.default][:3]
+            low = getattr(t, "min", None)
+            start = -5 if low is None else int(low)  # an IntRange's own lower bound
+            raw = [v for v in range(start, start + 60) if _accepts(option, v) and v != option.default][:3]
         elif isinstance(t, click.types.FloatParamType):
             raw = [v for v in (0.125, 0.25, 0.375, 1.5, 2.5, 7.0) if _accepts(option, v) and v != option.default][:3]
         elif isinstance(t, click.Path):

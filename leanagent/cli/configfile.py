@@ -334,7 +334,7 @@ class ConfiguredGroup(click.Group):
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:
-            note = _where_values_came_from(exc, loaded_config(ctx))
+            note = _where_values_came_from(exc)
             if note is None:
                 raise
             raise click.UsageError(f"{exc.format_message()} [{note}]", ctx=exc.ctx) from exc
@@ -389,7 +389,23 @@ def command_path(ctx: click.Context) -> CommandPath:
     return tuple(reversed(names))
 
 
-def _where_values_came_from(exc: click.UsageError, loaded: LoadedConfig) -> str | None:
+def value_origin(ctx: click.Context, name: str) -> str:
+    """Where the parameter ``name`` of ``ctx`` got its value, for messages: its flag, the
+    variable (``LEANAGENT_RUN_EPOCHS``), the file's ``PATH:LINE (key)``, or "default"."""
+    option = next((o for o in settable(ctx.command) if o.name == name), None)
+    source = ctx.get_parameter_source(name)
+    if option is None or source == click.core.ParameterSource.COMMANDLINE:
+        return "--" + option_key(option) if option is not None else name
+    if source == click.core.ParameterSource.ENVIRONMENT:
+        return next((v for v in option_envvars(option) if os.environ.get(v)), "the environment")
+    if source == click.core.ParameterSource.DEFAULT_MAP:
+        loaded = loaded_config(ctx)
+        where = loaded.provenance.get((command_path(ctx), name))
+        return f"{where} ({where.key})" if where is not None else str(loaded.path)
+    return "default"
+
+
+def _where_values_came_from(exc: click.UsageError) -> str | None:
     """A command refusing ``--epochs 0`` names the flag; when the user never typed it,
     say where the value came from (the file's line, or the variable)."""
     ctx = exc.ctx
@@ -402,12 +418,10 @@ def _where_values_came_from(exc: click.UsageError, loaded: LoadedConfig) -> str 
             continue
         source = ctx.get_parameter_source(option.name)
         if source == click.core.ParameterSource.ENVIRONMENT:
-            var = next((v for v in option_envvars(option) if os.environ.get(v)), None)
-            notes.append(f"{flag} was not given: its value comes from the environment ({var})")
+            notes.append(f"{flag} was not given: its value comes from the environment "
+                         f"({value_origin(ctx, option.name)})")
         elif source == click.core.ParameterSource.DEFAULT_MAP:
-            where = loaded.provenance.get((command_path(ctx), option.name))
-            notes.append(f"{flag} was not given: its value comes from "
-                         f"{where if where is not None else loaded.path} ({where.key if where else option_key(option)})")
+            notes.append(f"{flag} was not given: its value comes from {value_origin(ctx, option.name)}")
     return "; ".join(notes) if notes else None
 
 
