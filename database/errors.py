@@ -11,6 +11,7 @@ from where they meet it (``prover.retrieval.errors``, ``prover.lean.interface``,
 
     LeanAgentError                  base class of everything below
     ├── ConfigError                 a flag, environment variable or config field is invalid
+    │   └── ConfigFileError         leanagent.toml cannot be used (names the file and line)
     ├── DatabaseError               the database cannot be opened, migrated or written
     │   ├── SchemaTooNew            written by a newer leanagent
     │   ├── DatabaseCorrupt         the file is damaged (the message says how to recover)
@@ -56,6 +57,21 @@ class LeanAgentError(Exception):
 
 class ConfigError(LeanAgentError):
     """A setting (flag, environment variable, config field) is missing or invalid."""
+
+
+class ConfigFileError(ConfigError):
+    """A configuration file is unreadable, or holds an unknown key or a bad value.
+
+    The message starts with ``PATH:LINE:`` (``PATH:`` when no line applies) so that
+    editors and terminals can jump to the place to fix.
+    """
+
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: {message}")
+        self.path = path
+        self.line = line
+        self.reason = message
 
 
 class DatabaseError(LeanAgentError):

@@ -3,6 +3,7 @@ no network-reaching settings, no user configuration leaking in."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 _SCRUBBED = ("LEANAGENT_HOME", "GITHUB_ACCESS_TOKEN", "GITHUB_TOKEN", "XDG_DATA_HOME", "LEANAGENT_RAY_ADDRESS",
              "LEANAGENT_RAY_TMPDIR", "RAY_ADDRESS")
+# Every LEANAGENT_* variable can set a CLI option (docs/configuration.md), so all are
+# cleared but these, which say where things are on this machine, not what to do.
+_KEPT = ("LEANAGENT_CHROMIUM", "LEANAGENT_TEST_ARTIFACTS")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -28,6 +32,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for var in _SCRUBBED:
         monkeypatch.delenv(var, raising=False)
+    for var in [v for v in os.environ if v.startswith("LEANAGENT_") and v not in _KEPT]:
+        monkeypatch.delenv(var)
     # Anything that would default to ~ lands in the test's temp dir instead.
     monkeypatch.setenv("HOME", str(tmp_path / "user-home"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -106,15 +106,20 @@ def test_default_home_is_documented_path(monkeypatch, tmp_path: Path) -> None:
     assert resolve_home().root == (tmp_path / "xdg/leanagent").resolve()
 
 
-def test_cli_stays_light() -> None:
+def test_cli_stays_light(tmp_path: Path) -> None:
     """`leanagent --help` must not import the ML stack, nor the store (sqlite-utils and
-    numpy are most of the start-up time: `database/__init__` is lazy for that)."""
+    numpy are most of the start-up time: `database/__init__` is lazy for that); nor may
+    reading a configuration file, or `leanagent config`."""
+    (tmp_path / "leanagent.toml").write_text("[run]\nepochs = 3\n")
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
         "from leanagent.cli import main\n"
         "r = CliRunner().invoke(main, ['--help'])\n"
         "assert r.exit_code == 0, r.output\n"
+        f"for args in (['config', '--json'], ['run', '--help']):\n"
+        f"    r = CliRunner().invoke(main, ['--home', {str(tmp_path)!r}, *args])\n"
+        "    assert r.exit_code == 0 and 'epochs' in r.output, r.output\n"
         "heavy = [m for m in ('torch', 'transformers', 'faiss', 'ray', 'lean_dojo', 'sqlite_utils', 'numpy',\n"
         "                     'jinja2', 'plotly') if m in sys.modules]\n"
         "print(','.join(heavy))\n"

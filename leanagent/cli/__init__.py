@@ -6,7 +6,8 @@ environment: a read-only, full or damaged database or disk), 2 on a usage error.
 bug gives a traceback. Human output escapes control characters (`text`); JSON is exact.
 Command modules register themselves on `main` below; each only parses arguments, calls
 one library function and formats its result. Heavy libraries are imported inside the
-commands that need them, so `leanagent --help` stays fast.
+commands that need them, so `leanagent --help` stays fast. Every option can also be set
+from ``leanagent.toml`` or the environment (`configfile`: no code needed in a command).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ import click
 
 from database.errors import LeanAgentError, from_sqlite
 from database.home import Home
+from leanagent.config import CONFIG_ENV
+
+from .configfile import CONFIG_PARAM, ConfiguredGroup
 
 from .text import terminal_safe
 
@@ -109,20 +113,39 @@ def info(message: str) -> None:
     click.echo(terminal_safe(message), err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ConfiguredGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="leanagent")
 @click.option(
     "--home",
     "home",
-    type=click.Path(file_okay=False),
+    # Not file_okay=False: `resolve_home` checks the flag, LEANAGENT_HOME and the file's
+    # `home` alike, and `leanagent doctor` reports a bad one instead of refusing to start.
+    type=click.Path(),
+    metavar="DIRECTORY",
     default=None,
     help="Directory for the database, indexes, checkpoints, clones and reports "
     "[env: LEANAGENT_HOME; default: ~/.local/share/leanagent].",
 )
+@click.option(
+    "--config",
+    CONFIG_PARAM,
+    envvar=CONFIG_ENV,
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="Configuration file to read instead of HOME/leanagent.toml [env: LEANAGENT_CONFIG].",
+)
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
 @click.pass_context
-def main(ctx: click.Context, home: str | None, verbose: int) -> None:
-    """leanagent: a lifelong-learning theorem-proving agent for Lean 4."""
+def main(ctx: click.Context, home: str | None, config_file: str | None, verbose: int) -> None:
+    """leanagent: a lifelong-learning theorem-proving agent for Lean 4.
+
+    Every option of every command can also be set in HOME/leanagent.toml (or --config
+    FILE) and in the environment (LEANAGENT_<COMMAND>_<OPTION>); a flag wins over the
+    environment, which wins over the file. `leanagent config` shows what is in effect and
+    where each value comes from.
+    """
+    # config_file was read by ConfiguredGroup before parsing (it supplies the defaults).
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     ctx.obj = App(home_flag=home, verbose=verbose)
@@ -131,6 +154,7 @@ def main(ctx: click.Context, home: str | None, verbose: int) -> None:
 def _register() -> None:
     # Each module adds its commands to `main`; importing them is cheap (no torch).
     from . import (
+        config_cmd,  # noqa: F401
         crawl,  # noqa: F401
         doctor,  # noqa: F401
         kb,  # noqa: F401

@@ -1,7 +1,9 @@
 """How leanagent reaches Ray: one setting, resolved in one place.
 
-The address comes from, in order: the ``--ray-address`` flag, the environment variable
-``LEANAGENT_RAY_ADDRESS``, the ``[ray]`` table of ``HOME/config.toml``, and Ray's own
+The address comes from, in order: the ``--ray-address`` option (which the CLI fills from
+the flag, ``LEANAGENT_<COMMAND>_RAY_ADDRESS`` / ``LEANAGENT_RAY_ADDRESS``, or the
+``ray-address`` key of ``leanagent.toml``: docs/configuration.md), the variable
+``LEANAGENT_RAY_ADDRESS`` (for callers other than the CLI), and Ray's own
 ``RAY_ADDRESS`` (which ``ray job submit`` sets for the job it starts, so that a
 submitted ``leanagent run`` joins the cluster it was submitted to; a dashboard URL
 there, as Ray's job CLI also accepts, is ignored). Values:
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,13 +34,11 @@ ADDRESS_ENV = "LEANAGENT_RAY_ADDRESS"
 TEMP_DIR_ENV = "LEANAGENT_RAY_TMPDIR"
 #: Ray's own variable; `ray job submit` sets it in the job's environment.
 RAY_ADDRESS_ENV = "RAY_ADDRESS"
-CONFIG_FILE = "config.toml"
 
 Mode = Literal["auto-local", "local", "off", "join"]
 
 _HOST_PORT = re.compile(r"^(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$")
 _CLIENT = re.compile(r"^ray://(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?/?$")
-_CONFIG_KEYS = {"address", "num_cpus", "temp_dir", "object_store_memory"}
 
 
 @dataclass(frozen=True)
@@ -97,51 +96,24 @@ def check_address(address: str, source: str = "--ray-address") -> None:
     )
 
 
-def read_config_file(home_root: Path) -> dict[str, object]:
-    """The ``[ray]`` table of ``HOME/config.toml`` ({} when there is none)."""
-    path = home_root / CONFIG_FILE
-    if not path.is_file():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read it as TOML ({exc}); fix or remove the file") from exc
-    table = data.get("ray", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: 'ray' must be a table ([ray]), not {type(table).__name__}")
-    unknown = sorted(set(table) - _CONFIG_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"{path}: unknown key(s) in [ray]: {', '.join(unknown)} (known: {', '.join(sorted(_CONFIG_KEYS))})"
-        )
-    return table
-
-
 def resolve_ray_settings(
     address: str | None = None,
     *,
-    home_root: Path | None = None,
     environ: Mapping[str, str] | None = None,
     num_cpus: int | None = None,
     temp_dir: Path | None = None,
+    object_store_memory: int | None = None,
+    address_source: str = "--ray-address",
 ) -> RaySettings:
-    """Settings from the flag values given, the environment and the home's config file."""
+    """Settings from the values given (the CLI's options) and the environment.
+
+    ``address_source`` names where ``address`` came from, for messages (the CLI passes
+    the flag, the variable or the configuration file's line)."""
     env = os.environ if environ is None else environ
-    table = read_config_file(home_root) if home_root is not None else {}
-    where = str(home_root / CONFIG_FILE) if home_root is not None else CONFIG_FILE
-
-    def typed(key: str, kind: type) -> object:
-        value = table.get(key)
-        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-            what = "an integer" if kind is int else "a string"
-            raise ConfigError(f"{where}: [ray] {key} must be {what}, not {value!r}")
-        return value
-
     chosen, source = None, "default"
     for value, name in (
-        (address, "--ray-address"),
+        (address, address_source),
         (env.get(ADDRESS_ENV), ADDRESS_ENV),
-        (typed("address", str), f"{where} [ray] address"),
         (env.get(RAY_ADDRESS_ENV), RAY_ADDRESS_ENV),
     ):
         if value is None or not str(value).strip():
@@ -152,16 +124,11 @@ def resolve_ray_settings(
             continue
         chosen, source = str(value).strip(), name
         break
-    cfg_tmp = typed("temp_dir", str)
     tmp = temp_dir or (Path(env[TEMP_DIR_ENV]) if env.get(TEMP_DIR_ENV) else None)
-    if tmp is None and cfg_tmp:
-        tmp = Path(str(cfg_tmp))
-    cpus = num_cpus if num_cpus is not None else typed("num_cpus", int)
-    osm = typed("object_store_memory", int)
     return RaySettings(
         address=chosen,
-        num_cpus=cpus,  # type: ignore[arg-type]
+        num_cpus=num_cpus,
         temp_dir=tmp.expanduser() if tmp is not None else None,
-        object_store_memory=osm,  # type: ignore[arg-type]
+        object_store_memory=object_store_memory,
         source=source,
     )
