@@ -34,12 +34,26 @@ from .options import ConfigOptions, config_options, json_option, repos_option
               show_default=True, help="Theorems without proof steps: own bucket, or LeanAgent's split.")
 @config_options("encoder", "train", "eval")
 @click.option("--name", default=None, help="Run name [default: derived from the options].")
+@click.option("--no-prove", is_flag=True, help="Skip the prove stage (recorded as skipped).")
+@click.option("--prove-generator", default="automation", show_default=True, metavar="automation|DIR",
+              help="Tactic generator of the prove stage (a model uses each step's checkpoint as retriever).")
+@click.option("--prove-tactics", default=None, metavar="T1,T2,...", help="Tactics of the automation generator.")
+@click.option("--prove-backend", default="repl", show_default=True, help="Lean backend of the prove stage.")
+@click.option("--prove-backend-option", multiple=True, metavar="KEY=VALUE", help="A backend setting (repeatable).")
+@click.option("--prove-repl", default=None, metavar="PATH", help="The Lean REPL binary (repl backend).")
+@click.option("--prove-timeout", type=float, default=600.0, show_default=True, help="Seconds per theorem.")
+@click.option("--prove-max-expansions", type=int, default=None, help="Expanded states per theorem [no limit].")
+@click.option("--prove-evaluate", is_flag=True,
+              help="Also re-prove the test theorems of every repository so far (Pass@1 beside R@10).")
 @json_option("the run summary")
 @pass_app
 @handle_errors
 def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, data_mode: str | None, replay: int,
             ewc: bool, ewc_lambda: float, basis: str, with_dependencies: bool, undefined: str,
-            name: str | None, as_json: bool, options: ConfigOptions) -> None:
+            name: str | None, no_prove: bool, prove_generator: str, prove_tactics: str | None, prove_backend: str,
+            prove_backend_option: tuple[str, ...], prove_repl: str | None, prove_timeout: float,
+            prove_max_expansions: int | None, prove_evaluate: bool, as_json: bool,
+            options: ConfigOptions) -> None:
     """Learn every repository not yet learned, in curriculum order; resumable.
 
     Per repository: data -> baseline -> train -> (fisher) -> index -> evaluate -> prove.
@@ -67,11 +81,35 @@ def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, dat
     with app.store() as store:
         repos = store.find_repositories(repo_refs) if repo_refs else None
         learner = RetrieverLearner.create(store, app.home, config, progress=True)
-        summary = run_lifelong(store, learner, config, repos=repos, name=name, on_event=info)
+        stage = None
+        if not no_prove:
+            stage = _prove_stage(app, prove_generator, prove_tactics, prove_backend, prove_backend_option,
+                                 prove_repl, prove_timeout, prove_max_expansions, prove_evaluate)
+        summary = run_lifelong(store, learner, config, repos=repos, name=name, on_event=info, prove=stage)
     info(f"run '{summary.name}': {summary.positions} repositories learned; see `leanagent metrics`")
     if as_json:
         emit_json({"run_id": summary.run_id, "name": summary.name, "positions": summary.positions,
                    "stages_done": summary.stages_done, "status": summary.status})
+
+
+def _prove_stage(app: App, generator: str, tactics: str | None, backend: str, backend_options: tuple[str, ...],
+                 repl: str | None, timeout: float, max_expansions: int | None, evaluate: bool):  # type: ignore[no-untyped-def]
+    """The prove stage's settings: a display of how to prove, not part of the run's identity."""
+    from leanagent.prove_stage import LifelongProving
+    from prover.generator import AutomationConfig, GeneratorConfig
+    from prover.proving import BackendSpec, ProverConfig
+    from prover.search import SearchConfig
+
+    from .prove import _backend_options
+
+    gen: GeneratorConfig | AutomationConfig
+    if generator == "automation":
+        gen = AutomationConfig(tactics=tuple(t.strip() for t in tactics.split(","))) if tactics else AutomationConfig()
+    else:
+        gen = GeneratorConfig(model=generator)
+    config = ProverConfig(generator=gen, backend=BackendSpec(name=backend, options=_backend_options(backend_options, repl)),
+                          search=SearchConfig(timeout=timeout, max_expansions=max_expansions))
+    return LifelongProving(config, app.home, evaluate=evaluate)
 
 
 def _fmt(x: float | None) -> str:
@@ -100,6 +138,8 @@ def metrics_cmd(app: App, run_name: str | None, window: int, as_json: bool) -> N
         mean = sum(vals) / len(vals) if vals else None
         click.echo(f"{i + 1:>3}. {name[:20]:<20} " + " ".join(_fmt(x) for x in row)
                    + f" | V {_fmt(report['V'][i])} A {_fmt(mean)}")
+    for i, row in enumerate(report.get("P", [])):
+        click.echo(f"P@1 {i + 1:>3}. " + " ".join(_fmt(x) for x in row))
     for method, vals in report["baselines"].items():
         click.echo(f"baseline {method:<9} " + " ".join(_fmt(x) for x in vals))
     for key, value in report["metrics"].items():
