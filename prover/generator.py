@@ -309,21 +309,26 @@ class HFTacticGenerator:
         return out
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[list[Candidate]]:
-        out: list[list[Candidate]] = []
+        """Candidates for each request, in order. Inputs are decoded ``batch_size`` at a
+        time, grouped by length so that a batch pads (and attends over) little."""
+        texts = self.inputs(requests)
+        lengths = [len(ids) for ids in self.tokenizer(texts)["input_ids"]]
+        self.stats.truncated_inputs += sum(n > self.config.max_input_tokens for n in lengths)
+        order = sorted(range(len(texts)), key=lambda i: lengths[i])
+        out: list[list[Candidate]] = [[] for _ in texts]
         step = self.config.batch_size
-        for i in range(0, len(requests), step):
-            out.extend(self._generate_batch(requests[i : i + step]))
+        for i in range(0, len(order), step):
+            chunk = order[i : i + step]
+            for k, cands in zip(chunk, self._generate_batch([texts[k] for k in chunk]), strict=True):
+                out[k] = cands
         return out
 
-    def _generate_batch(self, requests: Sequence[GenerationRequest]) -> list[list[Candidate]]:
+    def _generate_batch(self, texts: Sequence[str]) -> list[list[Candidate]]:
         import torch
 
         start = time.monotonic()
         cfg = self.config
-        texts = self.inputs(requests)
-        lengths = [len(ids) for ids in self.tokenizer(texts)["input_ids"]]
-        self.stats.truncated_inputs += sum(n > cfg.max_input_tokens for n in lengths)
-        enc = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True,
+        enc = self.tokenizer(list(texts), return_tensors="pt", padding=True, truncation=True,
                              max_length=cfg.max_input_tokens)
         enc = {k: v.to(self.device) for k, v in enc.items()}
         n = cfg.num_candidates
@@ -352,11 +357,11 @@ class HFTacticGenerator:
             scores = (steps.float().masked_fill(~mask, 0.0)).sum(dim=1).tolist()
         decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
         out = []
-        for k in range(len(requests)):
+        for k in range(len(texts)):
             pairs = [(decoded[k * n + j], float(scores[k * n + j])) for j in range(n)]
             out.append(dedupe(pairs))
         self.stats.calls += 1
-        self.stats.states += len(requests)
+        self.stats.states += len(texts)
         self.stats.seconds += time.monotonic() - start
         return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +142,7 @@ class _Progress:
         from prover.driver import result_row
 
         self.bar.update(1)
-        tqdm.write(_line(result_row(outcome)), file=click.get_text_stream("stderr"))
+        tqdm.write(_line(result_row(outcome)), file=sys.stderr)
 
     def close(self) -> None:
         if self.bar is not None:
