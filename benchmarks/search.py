@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tiny random model
 
 
 class _ZeroCostEnv:
@@ -47,13 +48,13 @@ class _ZeroCostEnv:
     def lean_version(self) -> str | None:
         return None
 
-    def open(self, theorem):  # type: ignore[no-untyped-def]
+    def open(self, theorem):
         from prover.lean.interface import GoalState
 
         self.stats.lean_calls += 1
         return GoalState(0, ("⊢ root",))
 
-    def run_tactic(self, state, tactic, *, timeout):  # type: ignore[no-untyped-def]
+    def run_tactic(self, state, tactic, *, timeout):
         from prover.lean.interface import GoalState
 
         self.stats.lean_calls += 1
@@ -63,7 +64,7 @@ class _ZeroCostEnv:
     def close(self) -> None:
         return None
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -79,7 +80,7 @@ class _ZeroCostGenerator:
 
         self._cands = [Candidate(f"tactic_{i}", -0.1 * (i + 1)) for i in range(k)]
 
-    def generate(self, requests):  # type: ignore[no-untyped-def]
+    def generate(self, requests):
         return [self._cands for _ in requests]
 
 
@@ -116,9 +117,9 @@ def _premises(rng: random.Random, k: int) -> tuple[str, ...]:
 
 def bench_generator(states: int, candidates: int, new_tokens: int) -> dict:
     import torch
+    from tiny_models import tiny_t5
 
     from prover.generator import GenerationRequest, GeneratorConfig, HFTacticGenerator, dedupe
-    from tests.tiny_models import tiny_t5
 
     rng = random.Random(0)
     requests = [GenerationRequest(_state(rng), _premises(rng, 10)) for _ in range(states)]

@@ -93,7 +93,7 @@ def sorry_placeholders(store: Store, repo: Repository) -> tuple[str, ...]:
 def _selected(rows: list[dict[str, Any]], names: Sequence[str]) -> list[dict[str, Any]]:
     if not names:
         return rows
-    out = []
+    out: list[dict[str, Any]] = []
     for name in names:
         hits = [r for r in rows if r["full_name"] == name] or \
                [r for r in rows if r["full_name"].endswith("." + name)]
@@ -125,7 +125,7 @@ def proof_tasks(store: Store, repo: Repository, request: ProveRequest) -> list[P
     tasks = []
     for r in rows:
         ref = TheoremRef(project=root, file=r["file"], full_name=r["full_name"], statement=r["statement"] or "",
-                         start=tuple(r["start"]), end=tuple(r["end"]), theorem_id=r["id"])  # type: ignore[arg-type]
+                         start=(r["start"][0], r["start"][1]), end=(r["end"][0], r["end"][1]), theorem_id=r["id"])
         tasks.append(ProofTask(ref, repo.id, request.purpose,
                                tuple(p for p in placeholders if p != r["full_name"])))
     return tasks

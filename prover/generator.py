@@ -24,7 +24,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast, runtime_checkable
 
 from database.errors import ConfigError, LeanAgentError
 
@@ -286,10 +286,12 @@ class HFTacticGenerator:
             if config.kind != "auto":
                 seq2seq = config.kind == "seq2seq"
             loader = AutoModelForSeq2SeqLM if seq2seq else AutoModelForCausalLM
-            self.model = loader.from_pretrained(path, local_files_only=True, dtype=dtype)
+            model = loader.from_pretrained(path, local_files_only=True, dtype=dtype)
         except (OSError, ValueError) as exc:
             raise GeneratorError(f"cannot load the tactic generator from {path}: {exc}") from exc
         self.seq2seq = seq2seq
+        # Any: transformers types generate() and its helpers for its own mixins only.
+        self.model: Any = cast(Any, model)
         self.model.to(self.device)
         self.model.eval()
         if not seq2seq:
@@ -368,4 +370,5 @@ class HFTacticGenerator:
 
 def model_dtype(generator: HFTacticGenerator) -> torch.dtype:
     """The dtype the generator's weights are in (what `resolve_precision` chose)."""
-    return next(generator.model.parameters()).dtype
+    dtype: torch.dtype = next(generator.model.parameters()).dtype
+    return dtype

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from database.errors import ConfigError
 
@@ -86,9 +86,8 @@ class NodeView:
     depth: int
 
 
-class Scorer(Protocol):
-    def __call__(self, node: NodeView) -> float:
-        """Priority of a node: higher is expanded first."""
+#: Priority of a node: higher is expanded first.
+Scorer = Callable[[NodeView], float]
 
 
 def cumulative_logprob(node: NodeView) -> float:

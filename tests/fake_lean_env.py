@@ -18,12 +18,12 @@ from prover.lean.interface import (
     BackendError,
     BackendStats,
     GoalState,
+    LeanEnvError,
     LeanError,
     ProofFinished,
     ProofGivenUp,
     TacticResult,
     TacticTimeout,
-    TheoremOpenError,
     TheoremRef,
 )
 
@@ -44,11 +44,11 @@ def ref(name: str = "t", project: Path = Path("/nonexistent")) -> TheoremRef:
 @dataclass
 class FakeEnv:
     root: str
-    space: Mapping[str, Mapping[str, Any]]
+    space: Mapping[str, Any]
     clock: FakeClock = field(default_factory=FakeClock)
     cost: float = 1.0  # fake seconds per tactic
     costs: Mapping[str, float] = field(default_factory=dict)  # per tactic
-    open_error: TheoremOpenError | None = None
+    open_error: LeanEnvError | None = None
     fail_after: int | None = None  # raise BackendError at this tactic call
     name: str = "fake"
     stats: BackendStats = field(default_factory=BackendStats)

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tests.repl_helpers import FAKE_REPL
+from repl_helpers import FAKE_REPL
 
 FAKEBIN = Path(__file__).with_name("fakebin")
 
@@ -93,7 +92,7 @@ def make_project(root: Path) -> Path:
     return root
 
 
-def index_project(store, home: Path, root: Path):  # type: ignore[no-untyped-def]
+def index_project(store, home: Path, root: Path):
     from database.home import Home
     from leanagent.tracing import AddRequest, add_source
 
@@ -101,7 +100,7 @@ def index_project(store, home: Path, root: Path):  # type: ignore[no-untyped-def
     return store.find_repository("demo")
 
 
-def fake_repl_command(directory: Path, **rules) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+def fake_repl_command(directory: Path, **rules) -> tuple[str, ...]:
     """The fake REPL in script mode with the Demo project's goals and tactics."""
     directory.mkdir(parents=True, exist_ok=True)
     spec = {"mode": "script", "theorems": GOALS, "tactics": TACTICS, **rules}

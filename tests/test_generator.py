@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+from tiny_models import tiny_causal, tiny_t5
 
 from database.errors import ConfigError
 from prover.generator import (
@@ -22,7 +23,6 @@ from prover.generator import (
     model_dtype,
     resolve_precision,
 )
-from tests.tiny_models import tiny_causal, tiny_t5
 
 STATE = "a b : Nat\n⊢ a + b = b + a"
 

@@ -18,6 +18,8 @@ LAKE = shutil.which("lake")
 if LAKE is None:
     pytest.skip("no Lean toolchain: `lake` is not on PATH (install elan, https://github.com/leanprover/elan, "
                 "to run the lean-marked tests)", allow_module_level=True)
+assert LAKE is not None
+LAKE_BIN: str = LAKE
 
 MAIN = """\
 namespace Tiny
@@ -53,7 +55,7 @@ def tiny_project(tmp_path: Path) -> Path:
     subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
     subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"],
                    check=True)
-    subprocess.run([LAKE, "build"], cwd=root, check=True, capture_output=True)
+    subprocess.run([LAKE_BIN, "build"], cwd=root, check=True, capture_output=True)
     if locate_repl(root)[0] is None:
         pytest.skip(f"no Lean REPL built for Lean {version} (looked in: {'; '.join(locate_repl(root)[1])}); "
                     "build one as docs/proving.md says")
@@ -84,4 +86,4 @@ def test_prove_verify_and_write_back_with_real_lean(tiny_project: Path, store, h
     result = write_back(tiny_project, accepted_proofs(store, repo), patch=tmp_path / "p.patch", branch="proofs")
     assert result.files == ("Tiny/Main.lean",)
     # the written file compiles
-    subprocess.run([LAKE, "env", "lean", "Tiny/Main.lean"], cwd=tiny_project, check=True, capture_output=True)
+    subprocess.run([LAKE_BIN, "env", "lean", "Tiny/Main.lean"], cwd=tiny_project, check=True, capture_output=True)

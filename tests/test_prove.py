@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from lean_project import fake_repl_command, index_project, make_project, set_lean_rules, use_fake_lake
 
 from database.proofs import attempts
 from leanagent.cli import main
@@ -19,7 +20,6 @@ from prover.generator import AutomationConfig
 from prover.lean.interface import ToolchainMissing
 from prover.proving import BackendSpec, ProofTask, Prover, ProverConfig
 from prover.search import SearchConfig
-from tests.lean_project import fake_repl_command, index_project, make_project, set_lean_rules, use_fake_lake
 
 TACTICS = ("rfl", "simp", "decide")
 PLACEHOLDER_AXIOMS = {"axioms": {"Demo.about_placeholder": ["propext", "sorryAx"]}}
@@ -182,11 +182,11 @@ def test_leanagent_prove_evaluate(demo, home, tmp_path) -> None:
 
 
 def test_the_lifelong_prove_stage(demo, store, home, tmp_path, monkeypatch) -> None:
-    from leanagent.lifelong import RunConfig, run_lifelong, run_report
-    from leanagent.prove_stage import LifelongProving
-    from tests.test_lifelong import FakeLearner
+    from test_lifelong import FakeLearner
 
     from database.home import Home
+    from leanagent.lifelong import RunConfig, run_lifelong, run_report
+    from leanagent.prove_stage import LifelongProving
 
     stage = LifelongProving(_config(tmp_path), Home(home))
     run_lifelong(store, FakeLearner(store), RunConfig(order="given"), name="with-lean", prove=stage)
@@ -207,12 +207,13 @@ def test_the_lifelong_prove_stage(demo, store, home, tmp_path, monkeypatch) -> N
 
 
 def test_a_tiny_t5_with_retrieved_premises(demo, store, home, tmp_path) -> None:
+    from test_retrieval_fixture import tiny_bert
+    from tiny_models import tiny_t5
+
     from database.home import Home
     from prover.generator import GeneratorConfig
     from prover.proving import RetrievalSpec
     from prover.retrieval.api import EvalConfig, build_index
-    from tests.test_retrieval_fixture import tiny_bert
-    from tests.tiny_models import tiny_t5
 
     encoder = str(tiny_bert(tmp_path / "bert"))
     build_index(store, Home(home), checkpoint_id=None, config=EvalConfig(model=encoder, device="cpu", bf16=False))

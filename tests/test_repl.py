@@ -13,6 +13,7 @@ import psutil
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from repl_helpers import TRANSCRIPTS, launches, lean_file, scenario, theorem_ref
 
 from prover.lean.interface import (
     BackendError,
@@ -32,7 +33,6 @@ from prover.lean.repl import (
     locate_repl,
     tactic_reply,
 )
-from tests.repl_helpers import TRANSCRIPTS, launches, lean_file, scenario, theorem_ref
 
 pytestmark = pytest.mark.skipif(not TRANSCRIPTS.is_dir(), reason=f"no REPL transcripts at {TRANSCRIPTS}")
 
@@ -123,6 +123,7 @@ def test_a_proof_with_several_goals(tmp_path: Path) -> None:
         s1 = env.run_tactic(root, "apply And.intro", timeout=10)
         assert isinstance(s1, GoalState) and s1.num_goals == 2
         s2 = env.run_tactic(s1, "exact h1.left", timeout=10)
+        assert isinstance(s2, GoalState)
         s3 = env.run_tactic(s2, "apply h2", timeout=10)
         assert isinstance(s3, GoalState) and s3.goals[0].endswith("⊢ q")
         done = env.run_tactic(s3, "exact h1.right", timeout=10)
@@ -163,8 +164,9 @@ def test_what_lean_says_about_a_tactic(tmp_path: Path, transcript: str, skip: in
     with _backend(tmp_path, {"transcript": transcript, "skip": skip}) as env:
         state = env.open(ref)
         for tactic in tactics[:-1]:
-            state = env.run_tactic(state, tactic, timeout=10)
-            assert isinstance(state, GoalState)
+            step = env.run_tactic(state, tactic, timeout=10)
+            assert isinstance(step, GoalState)
+            state = step
         result = env.run_tactic(state, tactics[-1], timeout=10)
         assert isinstance(result, kind), result
         assert env.stats.restarts == 0
@@ -227,7 +229,9 @@ def test_a_crash_restarts_the_repl_and_states_are_restored_by_replay(tmp_path: P
     with env:
         s = env.open(ref)
         for tactic in ("apply And.intro", "exact h1.left", "apply h2"):
-            s = env.run_tactic(s, tactic, timeout=10)
+            step = env.run_tactic(s, tactic, timeout=10)
+            assert isinstance(step, GoalState)
+            s = step
         crashed = env.run_tactic(s, "exact h1.right", timeout=10)
         assert isinstance(crashed, LeanError) and "137" in crashed.message and "out of memory" in crashed.message
         assert env.stats.restarts == 1 and "137" in env.stats.restart_reasons[0]

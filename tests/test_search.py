@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from fake_lean_env import FakeEnv, FakeGenerator, ref
 
 from database.errors import ConfigError
 from prover.lean.interface import TheoremOpenError, ToolchainMissing
 from prover.search import NodeView, SearchConfig, StopReason, best_first_search
-from tests.fake_lean_env import FakeEnv, FakeGenerator, ref
 
 # A small proof space with an error, a timeout and two ways to finish.
 SPACE = {

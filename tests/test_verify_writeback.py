@@ -8,13 +8,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from lean_project import git, index_project, make_project, set_lean_rules, use_fake_lake
 
 from database.proofs import AttemptRecord, accepted_proofs, record_attempt
 from prover.lean.interface import TheoremRef
 from prover.lean.repl import ReplBackend
 from prover.lean.verify import VerifyConfig, parse_lean_output, placeholders_named, verify_proof
 from prover.writeback import WriteBackError, write_back
-from tests.lean_project import git, index_project, make_project, set_lean_rules, use_fake_lake
 
 
 @pytest.fixture
@@ -98,6 +98,7 @@ def test_lean_messages_in_json_and_in_text() -> None:
 
 
 def _accept(store, ref: TheoremRef, proof: str, *, flag: bool = False) -> None:
+    assert ref.theorem_id is not None
     record_attempt(store, AttemptRecord(
         theorem_id=ref.theorem_id, purpose="sorry", backend="repl", generator="automation", status="proved",
         stop_reason="proved", started_at="2026-01-01T00:00:00+00:00", finished_at="2026-01-01T00:00:01+00:00",

@@ -12,8 +12,8 @@ def tiny_t5(directory: Path, *, seed: int = 0, d_model: int = 64, layers: int = 
 
     tok = ByT5Tokenizer()
     cfg = T5Config(vocab_size=len(tok), d_model=d_model, d_ff=2 * d_model, num_layers=layers,
-                   num_decoder_layers=layers, num_heads=2, d_kv=d_model // 2, decoder_start_token_id=0,
-                   pad_token_id=0, eos_token_id=1)
+                   num_decoder_layers=layers, num_heads=2, d_kv=d_model // 2, pad_token_id=0, eos_token_id=1)
+    cfg.decoder_start_token_id = 0
     torch.manual_seed(seed)
     model = T5ForConditionalGeneration(cfg)
     _prefer_bytes(model.lm_head.weight)
@@ -22,7 +22,7 @@ def tiny_t5(directory: Path, *, seed: int = 0, d_model: int = 64, layers: int = 
     return directory
 
 
-def _prefer_bytes(weight) -> None:  # type: ignore[no-untyped-def]
+def _prefer_bytes(weight) -> None:
     # A random model emits special tokens (pad, <extra_id_*>) and stray non-ASCII bytes as
     # often as characters, and those decode to nothing: keep only printable ASCII (ids
     # 3 + 32 .. 3 + 126) and EOS likely, so that it writes text, as a trained one would.

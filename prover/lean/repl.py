@@ -785,9 +785,9 @@ class ReplBackend:
             if reply.kind not in ("goals", "finished") or reply.goals != node.goals:
                 raise BackendError(f"replaying `{node.tactic}` after a restart gave a different result")
             node.proof_state, node.generation = reply.proof_state, self._generation
-        ps = opened.nodes[handle].proof_state
-        assert ps is not None
-        return ps
+        restored = opened.nodes[handle].proof_state
+        assert restored is not None
+        return restored
 
     # -- whole files -------------------------------------------------------------------------------
 
