@@ -114,6 +114,12 @@ def test_without_a_toolchain_nothing_is_attempted(demo, store, tmp_path, monkeyp
     with pytest.raises(ToolchainMissing, match="elan"):
         prove_repository(store, repo, config=config, request=ProveRequest())
     assert attempts(store) == []
+    # detected before any work: before even loading the generator
+    from prover.generator import GeneratorConfig
+
+    config = ProverConfig(generator=GeneratorConfig(model=str(tmp_path / "no-model"), num_premises=0))
+    with pytest.raises(ToolchainMissing):
+        prove_repository(store, repo, config=config, request=ProveRequest())
 
 
 def test_the_config_and_tasks_are_plain_picklable_data(demo, store, tmp_path) -> None:
