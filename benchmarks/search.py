@@ -5,11 +5,13 @@
     candidates per state), so all the time is the search's own bookkeeping (priority
     queue, DAG, budgets, results). Target <= 1 ms per node: ratio = 1 ms / measured.
 (b) generator throughput: candidates per second of `HFTacticGenerator` (states decoded
-    together, ``batch_size`` 8) vs a plain loop calling ``model.generate`` on one state
-    at a time with the same decoding settings, on a tiny random T5 on CPU, inputs built
-    with the same byte budget (goal + retrieved premises, 2300 bytes). Both must give the
-    same candidates (``agreement``: share of states whose candidate lists are identical).
-    Target >= 1.5x.
+    together, ``batch_size`` 8, grouped by length) vs a plain loop calling
+    ``model.generate`` on one state at a time with the same decoding settings (8 beams),
+    on a tiny random T5 on CPU, in two regimes: ``state`` (the goal state alone, as
+    ReProver's tacgen reads it) and ``retrieval`` (goal + 10 retrieved premises within
+    the 2300-byte budget). Both must give the same candidates (``agreement``: share of
+    states whose candidate lists are identical). Target >= 1.5x. In the product the
+    batch is the states expanded together (``--expansion-batch N``; 1 by default).
 
 Prints one line per measurement, then ONE JSON line whose ``ratio``/``target`` are
 those of the weakest of the two (ratio / target smallest).
@@ -115,14 +117,14 @@ def _premises(rng: random.Random, k: int) -> tuple[str, ...]:
                  for _ in range(rng.randint(10, 40))) for _ in range(k))
 
 
-def bench_generator(states: int, candidates: int, new_tokens: int) -> dict:
+def bench_generator(states: int, candidates: int, new_tokens: int, premises: int) -> dict:
     import torch
     from tiny_models import tiny_t5
 
     from prover.generator import GenerationRequest, GeneratorConfig, HFTacticGenerator, dedupe
 
     rng = random.Random(0)
-    requests = [GenerationRequest(_state(rng), _premises(rng, 10)) for _ in range(states)]
+    requests = [GenerationRequest(_state(rng), _premises(rng, premises)) for _ in range(states)]
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = tiny_t5(Path(tmp) / "t5", d_model=128, layers=2)
         gen = HFTacticGenerator(GeneratorConfig(model=str(model_dir), num_candidates=candidates,
@@ -166,18 +168,20 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(2)
-    if args.quick:
-        a = bench_search_overhead(2_000, 8)
-        b = bench_generator(16, 8, 16)
-    else:
-        a = bench_search_overhead(20_000, 8)
-        b = bench_generator(48, 8, 32)
-    for name, r in (("search", a), ("generator", b)):
-        print(name, json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()}))
-    parts = {"search": a, "generator": b}
+    n, tokens = (16, 16) if args.quick else (32, 32)
+    parts = {
+        "search": bench_search_overhead(2_000 if args.quick else 20_000, 8),
+        "generator_state": bench_generator(n, 8, tokens, premises=0),
+        "generator_retrieval": bench_generator(n, 8, tokens, premises=10),
+    }
+    for name, r in parts.items():
+        print(name, json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()}), flush=True)
     weakest = min(parts, key=lambda p: parts[p]["ratio"] / parts[p]["target"])
+    import os
+
     print(json.dumps({"name": "search", "ratio": round(parts[weakest]["ratio"], 3),
                       "target": parts[weakest]["target"], "weakest": weakest, "quick": args.quick,
+                      "torch_threads": torch.get_num_threads(), "load_average": os.getloadavg(),
                       "ok": all(p["ok"] for p in parts.values()),
                       **{k: {kk: (round(vv, 3) if isinstance(vv, float) else vv) for kk, vv in v.items()}
                          for k, v in parts.items()}}))
