@@ -170,7 +170,7 @@ def prove(app: App, repo_ref: str | None, theorems: tuple[str, ...], evaluate: b
     axioms only); accepted proofs are stored with their provenance and the theorem is
     marked proved. Needs a Lean toolchain: without one, says what to install and exits 1.
     """
-    from prover.driver import ProveRequest, prove_repository
+    from prover.driver import ProveError, ProveRequest, prove_repository
 
     summaries = []
     with app.store() as store:
@@ -185,6 +185,11 @@ def prove(app: App, repo_ref: str | None, theorems: tuple[str, ...], evaluate: b
             try:
                 summary = prove_repository(store, repo, config=config, request=request, on_start=progress.start,
                                            on_outcome=progress.done)
+            except ProveError as exc:
+                if repo_ref:
+                    raise
+                info(f"{repo.name}: skipped: {exc}")  # one repository without sources does not stop the others
+                continue
             finally:
                 progress.close()
             c = summary.counts
