@@ -1,7 +1,8 @@
 """Proof attempts and accepted proofs (tables ``proof_attempts`` and ``proofs``,
-migration 2): the one writer of both, and the queries that read them.
+migration 2): `ProofAttempts` (``store.proof_attempts``) is the one writer of both, and
+holds the queries that read them.
 
-One `record_attempt` call is one transaction: the attempt row; for a proof of a
+One `ProofAttempts.record` call is one transaction: the attempt row; for a proof of a
 ``sorry`` theorem that Lean accepted in its file, the ``proofs`` row pointing at it and
 the theorem's status moving to ``proved_by_agent``. A process killed at any moment
 leaves either all of it or none of it. Evaluation attempts (re-proving theorems that
@@ -30,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import DatabaseError
-from .store import utcnow
 
 if TYPE_CHECKING:
     from .store import Repository, Store
@@ -86,67 +86,6 @@ class RecordedAttempt:
     status_changed: bool  # the theorem moved from `sorry` to `proved_by_agent`
 
 
-def record_attempt(store: Store, attempt: AttemptRecord) -> RecordedAttempt:
-    """Write one attempt (and, for an accepted proof of a sorry theorem, its proof and the
-    theorem's new status) in one transaction."""
-    a = attempt
-    with store.atomic():
-        cur = store.conn.execute(
-            "INSERT INTO proof_attempts (theorem_id, run_id, checkpoint_id, purpose, backend, generator, "
-            "lean_version, status, stop_reason, verification, proof, nodes_expanded, lean_calls, seconds, "
-            "generator_seconds, lean_seconds, details, started_at, finished_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (a.theorem_id, a.run_id, a.checkpoint_id, a.purpose, a.backend, a.generator, a.lean_version, a.status,
-             a.stop_reason, a.verification, a.proof, a.nodes_expanded, a.lean_calls, a.seconds,
-             a.generator_seconds, a.lean_seconds, json.dumps(dict(a.details), sort_keys=True, default=str),
-             a.started_at, a.finished_at),
-        )
-        attempt_id = int(cur.lastrowid)  # type: ignore[arg-type]
-        proof_id = None
-        changed = False
-        if a.status == "proved" and a.purpose == "sorry":
-            stats = {k: a.details[k] for k in ("search", "verification") if k in a.details}
-            cur = store.conn.execute(
-                "INSERT INTO proofs (theorem_id, proof, checked_by, checkpoint_id, run_id, stats, found_at, "
-                "attempt_id, depends_on_sorry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (a.theorem_id, a.proof, a.checked_by or f"{a.backend} (lean {a.lean_version or '?'})",
-                 a.checkpoint_id, a.run_id, json.dumps(stats, sort_keys=True, default=str), a.finished_at,
-                 attempt_id, int(a.depends_on_sorry)),
-            )
-            proof_id = int(cur.lastrowid)  # type: ignore[arg-type]
-            changed = store.conn.execute(
-                "UPDATE theorems SET status = 'proved_by_agent' WHERE id = ? AND status = 'sorry'",
-                (a.theorem_id,),
-            ).rowcount == 1
-    return RecordedAttempt(attempt_id, proof_id, changed)
-
-
-def attempts(store: Store, *, run_id: int | None = None, theorem_id: int | None = None,
-             repo: Repository | None = None, purpose: str | None = None) -> list[dict[str, Any]]:
-    """Attempt rows (``details`` parsed), oldest first, with the theorem's name and file."""
-    sql = ("SELECT a.*, t.full_name, f.path AS file FROM proof_attempts a JOIN theorems t ON t.id = a.theorem_id "
-           "JOIN files f ON f.id = t.file_id")
-    where: list[str] = []
-    params: list[Any] = []
-    if repo is not None:
-        sql += " JOIN repo_files rf ON rf.file_id = f.id"
-        where.append("rf.repo_id = ?")
-        params.append(repo.id)
-    for column, value in (("a.run_id", run_id), ("a.theorem_id", theorem_id), ("a.purpose", purpose)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY a.id"
-    out = []
-    for row in store.db.query(sql, params):
-        row = dict(row)
-        row["details"] = json.loads(row["details"] or "{}")
-        out.append(row)
-    return out
-
-
 @dataclass(frozen=True)
 class StoredProof:
     """An accepted proof of a sorry theorem, with where its theorem is."""
@@ -164,37 +103,82 @@ class StoredProof:
     found_at: str
 
 
-def accepted_proofs(store: Store, repo: Repository) -> list[StoredProof]:
-    """The newest accepted proof of each of the repository's own theorems, by file and
-    position."""
-    rows = store.conn.execute(
-        "SELECT p.id, t.id, t.full_name, f.path, f.content_hash, t.statement, t.start_line, t.start_col, "
-        "t.end_line, t.end_col, p.proof, p.depends_on_sorry, p.found_at FROM proofs p "
-        "JOIN theorems t ON t.id = p.theorem_id JOIN files f ON f.id = t.file_id "
-        "JOIN repo_files rf ON rf.file_id = f.id AND rf.repo_id = ? AND rf.is_dependency = 0 "
-        "WHERE p.id = (SELECT MAX(p2.id) FROM proofs p2 WHERE p2.theorem_id = t.id) "
-        "ORDER BY f.path, t.start_line, t.start_col",
-        (repo.id,),
-    ).fetchall()
-    return [StoredProof(r[0], r[1], r[2], r[3], r[4], r[5], (r[6], r[7]), (r[8], r[9]), r[10], bool(r[11]), r[12])
-            for r in rows]
+class ProofAttempts:
+    """The ``proof_attempts`` and ``proofs`` tables (``store.proof_attempts``)."""
 
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
-def record_pass_at_1(store: Store, *, checkpoint_id: int | None, method: str, repo_id: int, scheme: str,
-                     split: str, num_attempted: int, details: Mapping[str, Any], run_id: int | None = None) -> None:
-    """The Pass@1 row of ``evaluations`` for (checkpoint, method, repository, scheme,
-    split), replacing an earlier one. Pass@1 itself is ``details["pass_at_1"]`` (a
-    percentage; the table's metric columns are the retriever's); ``num_queries`` is the
-    number of theorems attempted, failures to start included."""
-    with store.atomic():
-        store.conn.execute(
-            "DELETE FROM evaluations WHERE checkpoint_id IS ? AND method = ? AND repo_id = ? AND scheme = ? "
-            "AND split = ?",
-            (checkpoint_id, method, repo_id, scheme, split),
-        )
-        store.conn.execute(
-            "INSERT INTO evaluations (checkpoint_id, method, repo_id, scheme, split, num_queries, run_id, details, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (checkpoint_id, method, repo_id, scheme, split, num_attempted, run_id,
-             json.dumps(dict(details), sort_keys=True, default=str), utcnow()),
-        )
+    def record(self, attempt: AttemptRecord) -> RecordedAttempt:
+        """Write one attempt (and, for an accepted proof of a sorry theorem, its proof and the
+        theorem's new status) in one transaction."""
+        a = attempt
+        with self._store.atomic():
+            cur = self._store.conn.execute(
+                "INSERT INTO proof_attempts (theorem_id, run_id, checkpoint_id, purpose, backend, generator, "
+                "lean_version, status, stop_reason, verification, proof, nodes_expanded, lean_calls, seconds, "
+                "generator_seconds, lean_seconds, details, started_at, finished_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (a.theorem_id, a.run_id, a.checkpoint_id, a.purpose, a.backend, a.generator, a.lean_version, a.status,
+                 a.stop_reason, a.verification, a.proof, a.nodes_expanded, a.lean_calls, a.seconds,
+                 a.generator_seconds, a.lean_seconds, json.dumps(dict(a.details), sort_keys=True, default=str),
+                 a.started_at, a.finished_at),
+            )
+            attempt_id = int(cur.lastrowid or 0)
+            proof_id = None
+            changed = False
+            if a.status == "proved" and a.purpose == "sorry":
+                stats = {k: a.details[k] for k in ("search", "verification") if k in a.details}
+                cur = self._store.conn.execute(
+                    "INSERT INTO proofs (theorem_id, proof, checked_by, checkpoint_id, run_id, stats, found_at, "
+                    "attempt_id, depends_on_sorry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (a.theorem_id, a.proof, a.checked_by or f"{a.backend} (lean {a.lean_version or '?'})",
+                     a.checkpoint_id, a.run_id, json.dumps(stats, sort_keys=True, default=str), a.finished_at,
+                     attempt_id, int(a.depends_on_sorry)),
+                )
+                proof_id = int(cur.lastrowid or 0)
+                changed = self._store.conn.execute(
+                    "UPDATE theorems SET status = 'proved_by_agent' WHERE id = ? AND status = 'sorry'",
+                    (a.theorem_id,),
+                ).rowcount == 1
+        return RecordedAttempt(attempt_id, proof_id, changed)
+
+    def find(self, *, run_id: int | None = None, theorem_id: int | None = None, repo: Repository | None = None,
+             purpose: str | None = None) -> list[dict[str, Any]]:
+        """Attempt rows (``details`` parsed), oldest first, with the theorem's name and file."""
+        sql = ("SELECT a.*, t.full_name, f.path AS file FROM proof_attempts a JOIN theorems t ON t.id = a.theorem_id "
+               "JOIN files f ON f.id = t.file_id")
+        where: list[str] = []
+        params: list[Any] = []
+        if repo is not None:
+            sql += " JOIN repo_files rf ON rf.file_id = f.id"
+            where.append("rf.repo_id = ?")
+            params.append(repo.id)
+        for column, value in (("a.run_id", run_id), ("a.theorem_id", theorem_id), ("a.purpose", purpose)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY a.id"
+        out = []
+        for row in self._store.db.query(sql, params):
+            row = dict(row)
+            row["details"] = json.loads(row["details"] or "{}")
+            out.append(row)
+        return out
+
+    def accepted_proofs(self, repo: Repository) -> list[StoredProof]:
+        """The newest accepted proof of each of the repository's own theorems, by file and
+        position."""
+        rows = self._store.conn.execute(
+            "SELECT p.id, t.id, t.full_name, f.path, f.content_hash, t.statement, t.start_line, t.start_col, "
+            "t.end_line, t.end_col, p.proof, p.depends_on_sorry, p.found_at FROM proofs p "
+            "JOIN theorems t ON t.id = p.theorem_id JOIN files f ON f.id = t.file_id "
+            "JOIN repo_files rf ON rf.file_id = f.id AND rf.repo_id = ? AND rf.is_dependency = 0 "
+            "WHERE p.id = (SELECT MAX(p2.id) FROM proofs p2 WHERE p2.theorem_id = t.id) "
+            "ORDER BY f.path, t.start_line, t.start_col",
+            (repo.id,),
+        ).fetchall()
+        return [StoredProof(r[0], r[1], r[2], r[3], r[4], r[5], (r[6], r[7]), (r[8], r[9]), r[10], bool(r[11]), r[12])
+                for r in rows]

@@ -38,6 +38,7 @@ from .errors import AmbiguousRepository, DatabaseError, RepositoryNotFound, Sche
 from .evaluations import Evaluations
 from .indexes import FaissIndexes
 from .ingest import Ingest, ingest
+from .proofs import ProofAttempts
 from .records import RepoInfo
 from .runs import Runs
 from .schema import LATEST_VERSION, MIGRATIONS
@@ -208,6 +209,10 @@ class Store:
     @cached_property
     def corpus(self) -> CorpusReader:
         return CorpusReader(self)
+
+    @cached_property
+    def proof_attempts(self) -> ProofAttempts:
+        return ProofAttempts(self)
 
     # -- repositories ------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """The proving driver: theorems from the knowledge base -> `Prover` -> results written
-back, one transaction per theorem (`database.proofs.record_attempt`).
+back, one transaction per theorem (``store.proof_attempts.record``).
 
 `prove_repository` is what ``leanagent prove`` and the lifelong loop's ``prove`` stage
 call. It runs the tasks in process by default; a parallel runner passes ``executor``
@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from database.errors import LeanAgentError
-from database.proofs import AttemptRecord, record_attempt, record_pass_at_1
+from database.evaluations import Evaluation
+from database.proofs import AttemptRecord
 from database.store import Repository, Store
 
 from .lean.interface import TheoremRef
@@ -42,7 +43,7 @@ class ProveRequest:
     purpose: str = "sorry"  # "sorry" or "evaluate"
     theorems: tuple[str, ...] = ()  # full names (or their last components) to restrict to
     split: str = "test"  # evaluate: which split of `scheme`
-    scheme: str = "leanagent/random"
+    scheme: str = "leanagent/random"  # the retriever's split scheme (its test theorems are held out)
     limit: int | None = None  # at most this many theorems (in file order)
     run_id: int | None = None
     checkpoint_id: int | None = None  # the retriever checkpoint the results belong to
@@ -84,10 +85,8 @@ def repository_root(repo: Repository) -> Path:
 
 def sorry_placeholders(store: Store, repo: Repository) -> tuple[str, ...]:
     """Full names of the repository's declarations (own and dependencies) holding sorry."""
-    rows = store.conn.execute(
-        "SELECT DISTINCT s.declaration FROM repo_files rf JOIN sorries s ON s.file_id = rf.file_id "
-        "WHERE rf.repo_id = ? ORDER BY 1", (repo.id,)).fetchall()
-    return tuple(r[0] for r in rows if r[0] and r[0] != "example")
+    names = {s["full_name"] for s in store.sorries(repo, include_dependencies=True)}
+    return tuple(sorted(n for n in names if n and n != "example"))
 
 
 def _selected(rows: list[dict[str, Any]], names: Sequence[str]) -> list[dict[str, Any]]:
@@ -108,12 +107,12 @@ def proof_tasks(store: Store, repo: Repository, request: ProveRequest) -> list[P
     if request.purpose == "sorry":
         rows = store.theorems(repo, status="sorry")
     else:
-        from prover.retrieval.api import SplitSpec, ensure_splits
+        from prover.retrieval.api import ensure_splits
+        from prover.retrieval.config import RETRIEVER_SPLITS, SPLIT_SCHEME
 
-        ensure_splits(store, repo, SplitSpec(scheme=request.scheme))
-        ids = {r[0] for r in store.conn.execute(
-            "SELECT theorem_id FROM split_assignments WHERE scheme = ? AND repo_id = ? AND split = ?",
-            (request.scheme, repo.id, request.split))}
+        if request.scheme == SPLIT_SCHEME:
+            ensure_splits(store, repo, RETRIEVER_SPLITS)  # the retriever's splits: made once, never moved
+        ids = store.split_assignments.theorem_ids(request.scheme, repo.id, request.split)
         rows = [r for r in store.theorems(repo, status="proven") if r["id"] in ids]
     rows = _selected(rows, request.theorems)
     if request.limit is not None:
@@ -198,7 +197,7 @@ def prove_repository(
             on_start(len(tasks))
         outcomes: list[ProofOutcome] = []
         for outcome in run(tasks):
-            recorded = record_attempt(store, attempt_record(outcome, run_id=request.run_id,
+            recorded = store.proof_attempts.record(attempt_record(outcome, run_id=request.run_id,
                                                             checkpoint_id=request.checkpoint_id))
             outcomes.append(outcome)
             summary.generator = outcome.generator
@@ -211,12 +210,14 @@ def prove_repository(
             prover.close()
     summary.counts = summarize(outcomes)
     if request.purpose == "evaluate":
-        record_pass_at_1(
-            store, checkpoint_id=request.checkpoint_id, method=f"pass@1:{summary.generator}", repo_id=repo.id,
-            scheme=request.scheme, split=request.split, num_attempted=len(outcomes), run_id=request.run_id,
+        # Pass@1 is a percentage in details (the metric columns are the retriever's);
+        # num_queries is the number of theorems attempted, failures to start included.
+        store.evaluations.record(Evaluation(
+            checkpoint_id=request.checkpoint_id, method=f"pass@1:{summary.generator}", repo_id=repo.id,
+            scheme=request.scheme, split=request.split, num_queries=len(outcomes), run_id=request.run_id,
             details={**summary.counts, "backend": summary.backend, "generator": summary.generator,
                      "lean_version": next((o.lean_version for o in outcomes if o.lean_version), None),
-                     "search": _search_settings(config)})
+                     "search": _search_settings(config)}))
     return summary
 
 

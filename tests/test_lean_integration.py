@@ -64,7 +64,6 @@ def tiny_project(tmp_path: Path) -> Path:
 
 def test_prove_verify_and_write_back_with_real_lean(tiny_project: Path, store, home: Path, tmp_path: Path) -> None:
     from database.home import Home
-    from database.proofs import accepted_proofs, attempts
     from leanagent.tracing import AddRequest, add_source
     from prover.driver import ProveRequest, prove_repository
     from prover.generator import AutomationConfig
@@ -77,13 +76,13 @@ def test_prove_verify_and_write_back_with_real_lean(tiny_project: Path, store, h
     config = ProverConfig(generator=AutomationConfig(tactics=("rfl", "decide", "simp")),
                           search=SearchConfig(timeout=120, tactic_timeout=60))
     summary = prove_repository(store, repo, config=config, request=ProveRequest())
-    by_name = {r["full_name"]: r for r in attempts(store, repo=repo)}
+    by_name = {r["full_name"]: r for r in store.proof_attempts.find(repo=repo)}
     assert summary.counts["attempted"] == 3
     assert by_name["Tiny.two"]["status"] == "proved" and by_name["Tiny.two"]["verification"] == "accepted"
     assert by_name["Tiny.refl_nat"]["status"] == "proved"
     assert by_name["Tiny.false_one"]["status"] == "failed"
     assert by_name["Tiny.two"]["lean_version"] == _lean_version()
-    result = write_back(tiny_project, accepted_proofs(store, repo), patch=tmp_path / "p.patch", branch="proofs")
+    result = write_back(tiny_project, store.proof_attempts.accepted_proofs(repo), patch=tmp_path / "p.patch", branch="proofs")
     assert result.files == ("Tiny/Main.lean",)
     # the written file compiles
     subprocess.run([LAKE_BIN, "env", "lean", "Tiny/Main.lean"], cwd=tiny_project, check=True, capture_output=True)

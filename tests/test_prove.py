@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 from lean_project import fake_repl_command, index_project, make_project, set_lean_rules, use_fake_lake
 
-from database.proofs import attempts
 from leanagent.cli import main
 from prover.driver import ProveRequest, prove_repository
 from prover.generator import AutomationConfig
@@ -45,7 +44,7 @@ def test_a_repository_is_proved_and_every_result_stored(demo, store, tmp_path) -
     c = summary.counts
     assert (c["attempted"], c["proved"], c["failed"], c["errors"]) == (4, 3, 1, 0)
     assert c["depends_on_sorry"] == 1 and c["by_stop_reason"] == {"exhausted": 1, "proved": 3}
-    rows = {r["full_name"]: r for r in attempts(store, repo=repo)}
+    rows = {r["full_name"]: r for r in store.proof_attempts.find(repo=repo)}
     assert set(rows) == {"Demo.easy", "Demo.attr_thm", "Demo.about_placeholder", "Demo.hard"}
     easy = rows["Demo.easy"]
     assert (easy["status"], easy["stop_reason"], easy["verification"], easy["proof"]) == \
@@ -79,7 +78,7 @@ def test_a_proof_lean_rejects_is_a_failure_and_changes_nothing(demo, store, tmp_
     set_lean_rules(tmp_path, {"errors": {"x = x := by\n  rfl": "type mismatch"}})
     summary = prove_repository(store, repo, config=_config(tmp_path), request=ProveRequest(theorems=("easy",)))
     assert summary.counts["failed"] == 1 and summary.counts["by_verification"] == {"rejected:lean_error": 1}
-    (row,) = attempts(store, repo=repo)
+    (row,) = store.proof_attempts.find(repo=repo)
     assert (row["status"], row["stop_reason"], row["verification"], row["proof"]) == \
         ("failed", "proved", "rejected", "rfl")
     assert "type mismatch" in row["details"]["verification"]["message"]
@@ -103,7 +102,7 @@ def test_pass_at_1_keeps_failures_to_start_in_the_denominator(demo, store, tmp_p
     assert details["by_stop_reason"] == {"open_failed": 1, "proved": 1}
     # re-proving a proven theorem stores its attempt only: no proofs row, no status change
     assert store.conn.execute("SELECT COUNT(*) FROM proofs").fetchone()[0] == 0
-    assert {r["purpose"] for r in attempts(store, repo=repo)} == {"evaluate"}
+    assert {r["purpose"] for r in store.proof_attempts.find(repo=repo)} == {"evaluate"}
     assert {t["full_name"]: t["status"] for t in store.theorems(repo)}["Demo.double_zero"] == "proven"
 
 
@@ -113,7 +112,7 @@ def test_without_a_toolchain_nothing_is_attempted(demo, store, tmp_path, monkeyp
     config = ProverConfig(backend=BackendSpec())
     with pytest.raises(ToolchainMissing, match="elan"):
         prove_repository(store, repo, config=config, request=ProveRequest())
-    assert attempts(store) == []
+    assert store.proof_attempts.find() == []
     # detected before any work: before even loading the generator
     from prover.generator import GeneratorConfig
 
@@ -188,7 +187,7 @@ def test_leanagent_prove_evaluate(demo, home, tmp_path) -> None:
 
 
 def test_the_lifelong_prove_stage(demo, store, home, tmp_path, monkeypatch) -> None:
-    from test_lifelong import FakeLearner
+    from factories import FakeLearner
 
     from database.home import Home
     from leanagent.lifelong import RunConfig, run_lifelong, run_report
@@ -196,7 +195,7 @@ def test_the_lifelong_prove_stage(demo, store, home, tmp_path, monkeypatch) -> N
 
     stage = LifelongProving(_config(tmp_path), Home(home))
     run_lifelong(store, FakeLearner(store), RunConfig(order="given"), name="with-lean", prove=stage)
-    rows = attempts(store)
+    rows = store.proof_attempts.find()
     assert len(rows) == 4 and {r["run_id"] for r in rows} == {1} and all(r["checkpoint_id"] for r in rows)
     assert run_report(store, "with-lean")["prove"] == ["3 of 4 sorry theorem(s) proved"]
     # no toolchain: skipped, and the stage says why in the installer's words
@@ -212,8 +211,9 @@ def test_the_lifelong_prove_stage(demo, store, home, tmp_path, monkeypatch) -> N
 # -- a learned generator with premise retrieval ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_tiny_t5_with_retrieved_premises(demo, store, home, tmp_path) -> None:
-    from test_retrieval_fixture import tiny_bert
+    from factories import tiny_bert
     from tiny_models import tiny_t5
 
     from database.home import Home
@@ -233,7 +233,7 @@ def test_a_tiny_t5_with_retrieved_premises(demo, store, home, tmp_path) -> None:
         summary = prove_repository(store, demo[1], config=config, prover=prover,
                                    request=ProveRequest(theorems=("easy",)))
         assert prover.generator.stats.premises_in_inputs > 0  # type: ignore[attr-defined]
-    (row,) = attempts(store)
+    (row,) = store.proof_attempts.find()
     # a random model proves nothing: it stops at the expansion budget, honestly recorded
     assert summary.counts["proved"] == 0 and row["stop_reason"] in ("max_expansions", "exhausted")
     assert row["generator"] == f"hf:{(tmp_path / 't5').name}" and row["generator_seconds"] > 0

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lean_project import git, index_project, make_project, set_lean_rules, use_fake_lake
 
-from database.proofs import AttemptRecord, accepted_proofs, record_attempt
+from database.proofs import AttemptRecord
 from prover.lean.interface import TheoremRef
 from prover.lean.repl import ReplBackend
 from prover.lean.verify import VerifyConfig, parse_lean_output, placeholders_named, verify_proof
@@ -99,7 +99,7 @@ def test_lean_messages_in_json_and_in_text() -> None:
 
 def _accept(store, ref: TheoremRef, proof: str, *, flag: bool = False) -> None:
     assert ref.theorem_id is not None
-    record_attempt(store, AttemptRecord(
+    store.proof_attempts.record(AttemptRecord(
         theorem_id=ref.theorem_id, purpose="sorry", backend="repl", generator="automation", status="proved",
         stop_reason="proved", started_at="2026-01-01T00:00:00+00:00", finished_at="2026-01-01T00:00:01+00:00",
         verification="accepted", proof=proof, depends_on_sorry=flag))
@@ -109,7 +109,7 @@ def test_write_back_commits_on_a_new_branch_with_a_patch(project, store, tmp_pat
     root, repo, refs = project
     _accept(store, refs["Demo.easy"], "rfl")
     _accept(store, refs["Demo.attr_thm"], "simp\nrfl")
-    proofs = accepted_proofs(store, repo)
+    proofs = store.proof_attempts.accepted_proofs(repo)
     assert [p.full_name for p in proofs] == ["Demo.easy", "Demo.attr_thm"]
     before = git(root, "rev-parse", "HEAD").strip()
     result = write_back(root, proofs, patch=tmp_path / "out" / "proofs.patch", branch="leanagent/test")
@@ -140,7 +140,7 @@ def test_write_back_refuses_a_file_changed_since_indexing(project, store, tmp_pa
     git(root, "commit", "-qam", "edit")
     head = git(root, "rev-parse", "HEAD")
     with pytest.raises(WriteBackError, match="changed since it was indexed"):
-        write_back(root, accepted_proofs(store, repo), patch=tmp_path / "p.patch", branch="b1")
+        write_back(root, store.proof_attempts.accepted_proofs(repo), patch=tmp_path / "p.patch", branch="b1")
     assert git(root, "rev-parse", "HEAD") == head and "b1" not in git(root, "branch")
     assert not (tmp_path / "p.patch").exists()
 
@@ -150,16 +150,16 @@ def test_write_back_refuses_uncommitted_changes_and_an_existing_branch(project, 
     _accept(store, refs["Demo.easy"], "rfl")
     git(root, "branch", "taken")
     with pytest.raises(WriteBackError, match="already exists"):
-        write_back(root, accepted_proofs(store, repo), patch=tmp_path / "p.patch", branch="taken")
+        write_back(root, store.proof_attempts.accepted_proofs(repo), patch=tmp_path / "p.patch", branch="taken")
     basic = root / "Demo" / "Basic.lean"
     original = basic.read_bytes()
     basic.write_bytes(original.replace(b"Demo theorems", b"Demo  theorems"))
     with pytest.raises(WriteBackError, match="changed since it was indexed"):
-        write_back(root, accepted_proofs(store, repo), patch=tmp_path / "p.patch", branch="b")
+        write_back(root, store.proof_attempts.accepted_proofs(repo), patch=tmp_path / "p.patch", branch="b")
     basic.write_bytes(original)
     # an uncommitted change elsewhere is left alone and stays out of the commit
     (root / "Demo" / "Defs.lean").write_text("-- dirty\n")
-    res = write_back(root, accepted_proofs(store, repo), patch=tmp_path / "p.patch", branch="ok")
+    res = write_back(root, store.proof_attempts.accepted_proofs(repo), patch=tmp_path / "p.patch", branch="ok")
     assert res.files == ("Demo/Basic.lean",)
     assert (root / "Demo" / "Defs.lean").read_text() == "-- dirty\n"
     assert "Defs.lean" not in git(root, "show", "--stat", "HEAD")
@@ -173,7 +173,7 @@ def test_write_back_outside_git_and_without_proofs(tmp_path, project, store) -> 
     plain.mkdir()
     _accept(store, project[2]["Demo.easy"], "rfl")
     with pytest.raises(WriteBackError, match="not a git checkout"):
-        write_back(plain, accepted_proofs(store, repo), patch=tmp_path / "p.patch")
+        write_back(plain, store.proof_attempts.accepted_proofs(repo), patch=tmp_path / "p.patch")
 
 
 def test_proof_text_that_uses_a_tactic_named_like_a_command_is_fine(project, tmp_path, monkeypatch) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import click
 
 from . import App, emit_json, handle_errors, info, main, pass_app
 from .options import ConfigOptions, config_options, json_option, repos_option
+
+if TYPE_CHECKING:
+    from leanagent.prove_stage import LifelongProving
 
 
 @main.command("run")
@@ -93,8 +96,9 @@ def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, dat
 
 
 def _prove_stage(app: App, generator: str, tactics: str | None, backend: str, backend_options: tuple[str, ...],
-                 repl: str | None, timeout: float, max_expansions: int | None, evaluate: bool):  # type: ignore[no-untyped-def]
-    """The prove stage's settings: a display of how to prove, not part of the run's identity."""
+                 repl: str | None, timeout: float, max_expansions: int | None, evaluate: bool) -> LifelongProving:
+    """The prove stage: how to prove is a setting of this invocation, not part of the
+    run's identity (like the progress bars); each stage's info records what was used."""
     from leanagent.prove_stage import LifelongProving
     from prover.generator import AutomationConfig, GeneratorConfig
     from prover.proving import BackendSpec, ProverConfig

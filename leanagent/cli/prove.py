@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from . import App, emit_json, handle_errors, info, main, pass_app
+from .options import json_option
 
 
 def _backend_options(values: tuple[str, ...], repl: str | None) -> dict[str, str]:
@@ -40,7 +41,8 @@ def prover_options(fn: Any) -> Any:
                      "norm_num,linarith,trivial,assumption]."),
         click.option("--num-candidates", type=int, default=8, show_default=True,
                      help="Tactics generated per state (ReProver: 64)."),
-        click.option("--decoding", type=click.Choice(["beam", "sample"]), default="beam", show_default=True),
+        click.option("--decoding", type=click.Choice(["beam", "sample"]), default="beam", show_default=True,
+                     help="Beam search (scores: summed token log-probabilities) or seeded sampling."),
         click.option("--max-input-bytes", type=int, default=2300, show_default=True,
                      help="Byte budget of the generator's input (state + retrieved premises)."),
         click.option("--prompt-layout", type=click.Choice(["state-first", "premises-first"]), default="state-first",
@@ -150,16 +152,17 @@ class _Progress:
 
 
 @main.command()
-@click.argument("repo_ref", metavar="[REPO]", required=False)
+@click.argument("repo_ref", metavar="REPO", required=False)
 @click.option("--theorem", "theorems", multiple=True, metavar="NAME",
               help="Only this theorem (full name or last component; repeatable).")
 @click.option("--evaluate", is_flag=True,
               help="Re-prove the already-proven theorems of --split with their proofs hidden and report Pass@1 "
               "(stored in evaluations).")
-@click.option("--split", type=click.Choice(["test", "val", "train"]), default="test", show_default=True)
+@click.option("--split", type=click.Choice(["test", "val", "train"]), default="test", show_default=True,
+              help="With --evaluate: which split of the retriever's splits to re-prove.")
 @click.option("--limit", type=int, default=None, help="At most N theorems per repository.")
 @prover_options
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@json_option("the results")
 @pass_app
 @handle_errors
 def prove(app: App, repo_ref: str | None, theorems: tuple[str, ...], evaluate: bool, split: str, limit: int | None,
@@ -210,7 +213,7 @@ def prove(app: App, repo_ref: str | None, theorems: tuple[str, ...], evaluate: b
 @click.option("--branch", default=None, help="New branch [default: leanagent/proofs-<UTC time>].")
 @click.option("--patch", "patch_path", type=click.Path(dir_okay=False), default=None,
               help="Where to write the patch [default: HOME/reports/<repo>-<branch>.patch].")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option("the result")
 @pass_app
 @handle_errors
 def write_back_cmd(app: App, repo_ref: str, branch: str | None, patch_path: str | None, as_json: bool) -> None:
@@ -219,13 +222,12 @@ def write_back_cmd(app: App, repo_ref: str, branch: str | None, patch_path: str 
     Nothing is pushed."""
     import re
 
-    from database.proofs import accepted_proofs
     from prover.driver import repository_root
     from prover.writeback import default_branch_name, write_back
 
     with app.store(readonly=True) as store:
         repo = store.find_repository(repo_ref)
-        proofs = accepted_proofs(store, repo)
+        proofs = store.proof_attempts.accepted_proofs(repo)
     branch = branch or default_branch_name()
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{repo.name}-{branch}").strip("-")
     patch = Path(patch_path) if patch_path else app.home.reports / f"{slug}.patch"
