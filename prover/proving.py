@@ -29,7 +29,7 @@ from database.store import utcnow
 from .generator import AutomationConfig, GeneratorConfig, TacticGenerator, load_generator, resolve_precision
 from .lean.backends import create_backend
 from .lean.interface import FileChecker, GoalState, LeanEnv, TheoremRef
-from .lean.verify import ACCEPTED, ERROR, REJECTED, Verification, VerifyConfig, verify_proof
+from .lean.verify import ACCEPTED, ERROR, REJECTED, LakeFileChecker, Verification, VerifyConfig, verify_proof
 from .search import SearchConfig, SearchResult, StopReason, best_first_search
 
 if TYPE_CHECKING:
@@ -228,12 +228,10 @@ class Prover:
         search = best_first_search(env, task.theorem, self.generator, config=self.config.search, premises=premises)
         verification: Verification | None = None
         if search.proved and search.proof is not None:
-            if isinstance(env, FileChecker):
-                verification = verify_proof(env, task.theorem, search.proof, config=self.config.verify,
-                                            placeholders=task.placeholders)
-            else:
-                verification = Verification(ERROR, "no_checker",
-                                            f"the {env.name} backend cannot check whole files, so the proof is unverified")
+            # The backend checks the file if it can; otherwise `lake env lean` does.
+            checker: FileChecker = env if isinstance(env, FileChecker) else LakeFileChecker()
+            verification = verify_proof(checker, task.theorem, search.proof, config=self.config.verify,
+                                        placeholders=task.placeholders)
         status = outcome_status(search, verification)
         details: dict[str, Any] = {"search": search.as_json()}
         if verification is not None:

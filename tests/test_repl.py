@@ -341,3 +341,19 @@ def test_backend_options_are_validated() -> None:
         ReplConfig.from_options({"header_timout": "1"})
     with pytest.raises(ConfigError, match="must be > 0"):
         ReplConfig.from_options({"command_timeout": "0"})
+
+
+def test_backends_are_created_by_name(tmp_path: Path) -> None:
+    from database.errors import ConfigError
+    from prover.lean.backends import backend_names, create_backend
+
+    assert {"repl", "leandojo"} <= set(backend_names())
+    (tmp_path / "proj").mkdir()
+    repl = create_backend("repl", tmp_path / "proj", {"header_timeout": "5"})
+    assert isinstance(repl, ReplBackend) and repl.config.header_timeout == 5.0
+    dojo = create_backend("leandojo", tmp_path / "proj", {"home": str(tmp_path / "home"), "open_timeout": "30"})
+    assert dojo.name == "leandojo"
+    with pytest.raises(ConfigError, match="home=DIR"):
+        create_backend("leandojo", tmp_path / "proj", {})
+    with pytest.raises(ConfigError, match=r"unknown Lean backend 'nope'.*repl"):
+        create_backend("nope", tmp_path / "proj")

@@ -182,3 +182,15 @@ def test_proof_text_that_uses_a_tactic_named_like_a_command_is_fine(project, tmp
     set_lean_rules(tmp_path, {})
     v = _verify(ReplBackend(root), refs["Demo.easy"], ["open Nat in\n  simp", "set_option maxRecDepth 100 in rfl"])
     assert v.accepted, v.message
+
+
+def test_backends_without_their_own_file_check_are_checked_with_lake(project, tmp_path, monkeypatch) -> None:
+    from prover.lean.verify import LakeFileChecker
+
+    _, _, refs = project
+    use_fake_lake(monkeypatch, tmp_path)
+    v = _verify(LakeFileChecker(), refs["Demo.easy"], ["rfl"])
+    assert v.accepted and v.command[1:3] == ("env", "lean")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    v = _verify(LakeFileChecker(), refs["Demo.easy"], ["rfl"])
+    assert (v.status, v.reason) == ("error", "check_failed") and "elan" in v.message

@@ -111,7 +111,10 @@ def _prove_stage(app: App, generator: str, tactics: str | None, backend: str, ba
         gen = AutomationConfig(tactics=tuple(t.strip() for t in tactics.split(","))) if tactics else AutomationConfig()
     else:
         gen = GeneratorConfig(model=generator)
-    config = ProverConfig(generator=gen, backend=BackendSpec(name=backend, options=_backend_options(backend_options, repl)),
+    options: dict[str, str] = _backend_options(backend_options, repl)
+    if backend == "leandojo":
+        options.setdefault("home", str(app.home.root))
+    config = ProverConfig(generator=gen, backend=BackendSpec(name=backend, options=options),
                           search=SearchConfig(timeout=timeout, max_expansions=max_expansions))
     return LifelongProving(config, app.home, evaluate=evaluate)
 

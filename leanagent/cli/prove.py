@@ -104,8 +104,12 @@ def build_prover_config(app: App, store: Any, *, backend: str, backend_options: 
             if index.added:
                 info(f"premise index: {index.added} premise(s) encoded")
             retrieval = RetrievalSpec(home=str(app.home.root), checkpoint_id=checkpoint_id, device=enc_device)
+    backend_opts: dict[str, str] = _backend_options(backend_options, repl)
+    if backend == "leandojo":
+        backend_opts.setdefault("home", str(app.home.root))  # where `add --tracer leandojo` traced it
+        backend_opts.pop("repl_path", None)
     config = ProverConfig(
-        generator=gen, backend=BackendSpec(name=backend, options=_backend_options(backend_options, repl)),
+        generator=gen, backend=BackendSpec(name=backend, options=backend_opts),
         search=SearchConfig(timeout=timeout, tactic_timeout=tactic_timeout, max_expansions=max_expansions,
                             max_lean_calls=max_lean_calls, expansion_batch=expansion_batch),
         verify=VerifyConfig(timeout=verify_timeout), retrieval=retrieval)

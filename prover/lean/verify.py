@@ -33,7 +33,7 @@ from pathlib import Path
 
 from database.lean_text import SORRY_TOKEN, blank_non_code
 
-from .interface import FileChecker, FileCheckResult, LeanEnvError, LeanMessage, TheoremRef
+from .interface import FileChecker, FileCheckResult, LeanEnvError, LeanMessage, TheoremRef, ToolchainMissing
 from .processes import run
 from .source import SourceError, SourceFile, replace_proof, statement_matches
 
@@ -124,6 +124,21 @@ def check_lean_file(command: Sequence[str], project: Path, relative_path: str, t
                                done.stderr[-4000:], tuple(argv))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class LakeFileChecker:
+    """`FileChecker` with ``lake env lean``: used for backends that check no files
+    themselves, so that every proof is accepted by the same whole-file rule."""
+
+    lake: str = "lake"
+
+    def check_file(self, project: Path, relative_path: str, text: str, *, timeout: float) -> FileCheckResult:
+        exe = shutil.which(self.lake)
+        if exe is None:
+            raise ToolchainMissing(f"checking a proof in its file needs `{self.lake}` on PATH: install elan "
+                                   "(https://github.com/leanprover/elan)")
+        return check_lean_file((exe, "env", "lean"), project, relative_path, text, timeout=timeout)
 
 
 _VERSION = re.compile(r"version (\d+\.\d+\.\d+(?:-[\w.]+)?)")
