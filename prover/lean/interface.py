@@ -12,6 +12,12 @@ DAG on `GoalState.key`), and a tactic that closes every goal is `ProofFinished` 
 Lean raised no error for it. `ProofFinished` from a backend is *not* the final word on a
 proof: a proof counts only after the whole file is re-checked (``prover.lean.verify``),
 because tactic-mode REPLs have accepted wrong proofs (leanprover-community/repl#44).
+
+Additions since the first version (all additive): `BackendError` (a backend cannot go on
+with the theorem opened last), `OPEN_FAILURE_REASONS` (the reasons every backend uses),
+`BackendStats.replayed_calls`, and the whole-file check a backend may offer beside
+`LeanEnv`: `FileChecker`, `FileCheckResult`, `LeanMessage`. Backends are created by name
+through ``prover.lean.backends``.
 """
 
 from __future__ import annotations
