@@ -181,7 +181,11 @@ class GeneratorConfig:
     #: Causal LMs only: how the input becomes a prompt; the tactic is what follows.
     causal_template: str = "{input}\n[PROOFSTEP]\n"
     num_premises: int = 10  # retrieved per state (0: no retrieval)
-    batch_size: int = 8  # states decoded together
+    batch_size: int = 8  # states decoded together, at most
+    #: ... and at most this many (padded) input tokens per batch: short states batch well
+    #: (per-call overhead dominates), long retrieval-augmented inputs are compute-bound
+    #: and pay for padding, so they go in smaller batches (benchmarks/search.py).
+    max_batch_tokens: int = 4096
     device: str = "auto"
     precision: str | None = None  # fp32 / bf16; None: the device's default (`resolve_precision`)
     seed: int = 3407
@@ -192,8 +196,8 @@ class GeneratorConfig:
             raise ConfigError("num_candidates must be >= 1")
         if self.max_input_bytes < 1 or self.max_input_tokens < 1 or self.max_new_tokens < 1:
             raise ConfigError("input and output lengths must be >= 1")
-        if self.num_premises < 0 or self.batch_size < 1:
-            raise ConfigError("num_premises must be >= 0 and batch_size >= 1")
+        if self.num_premises < 0 or self.batch_size < 1 or self.max_batch_tokens < 1:
+            raise ConfigError("num_premises must be >= 0, batch_size and max_batch_tokens >= 1")
         if self.decoding not in ("beam", "sample"):
             raise ConfigError(f"unknown decoding '{self.decoding}': use beam or sample")
         if self.kind not in ("auto", "seq2seq", "causal"):
@@ -311,18 +315,26 @@ class HFTacticGenerator:
         return out
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[list[Candidate]]:
-        """Candidates for each request, in order. Inputs are decoded ``batch_size`` at a
-        time, grouped by length so that a batch pads (and attends over) little."""
+        """Candidates for each request, in order. Inputs are grouped by length and decoded
+        in batches of at most ``batch_size`` states and ``max_batch_tokens`` padded input
+        tokens, so that a batch pads (and attends over) little."""
+        cfg = self.config
         texts = self.inputs(requests)
-        lengths = [len(ids) for ids in self.tokenizer(texts)["input_ids"]]
-        self.stats.truncated_inputs += sum(n > self.config.max_input_tokens for n in lengths)
+        full_lengths = [len(ids) for ids in self.tokenizer(texts)["input_ids"]]
+        self.stats.truncated_inputs += sum(n > cfg.max_input_tokens for n in full_lengths)
+        lengths = [min(n, cfg.max_input_tokens) for n in full_lengths]
         order = sorted(range(len(texts)), key=lambda i: lengths[i])
         out: list[list[Candidate]] = [[] for _ in texts]
-        step = self.config.batch_size
-        for i in range(0, len(order), step):
-            chunk = order[i : i + step]
-            for k, cands in zip(chunk, self._generate_batch([texts[k] for k in chunk]), strict=True):
-                out[k] = cands
+        batch: list[int] = []
+        for k in [*order, None]:
+            full = k is None or len(batch) >= cfg.batch_size or (
+                batch and (len(batch) + 1) * max(lengths[k], lengths[batch[-1]]) > cfg.max_batch_tokens)
+            if full and batch:
+                for j, cands in zip(batch, self._generate_batch([texts[j] for j in batch]), strict=True):
+                    out[j] = cands
+                batch = []
+            if k is not None:
+                batch.append(k)
         return out
 
     def _generate_batch(self, texts: Sequence[str]) -> list[list[Candidate]]:

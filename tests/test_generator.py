@@ -77,6 +77,19 @@ def test_tiny_t5_beam_search_gives_distinct_scored_candidates(t5_dir: Path) -> N
     assert [round(c.logprob, 3) for c in alone] == [round(c.logprob, 3) for c in out[1]]
 
 
+def test_batches_are_bounded_by_states_and_padded_tokens(t5_dir: Path) -> None:
+    requests = [GenerationRequest("⊢ " + "x" * n) for n in (5, 300, 10, 290, 8)]
+    calls = []
+    for batch_size, max_tokens in ((8, 100_000), (2, 100_000), (8, 400)):
+        gen = HFTacticGenerator(GeneratorConfig(model=str(t5_dir), num_candidates=2, max_new_tokens=3, device="cpu",
+                                                batch_size=batch_size, max_batch_tokens=max_tokens))
+        out = gen.generate(requests)
+        assert len(out) == 5 and all(out)
+        calls.append(gen.stats.calls)
+    # all at once; two at a time; the three short ones together, the two long ones alone each
+    assert calls == [1, 3, 3]
+
+
 def test_beam_scores_are_sequence_log_probabilities(t5_dir: Path) -> None:
     import torch
 
