@@ -51,6 +51,7 @@ from .evaluations import Evaluations
 from .indexes import FaissIndexes
 from .ingest import Ingest, ingest
 from .locks import Holder, ProcessLock
+from .proofs import ProofAttempts
 from .records import RepoInfo
 from .runs import Runs
 from .schema import LATEST_VERSION, MIGRATIONS
@@ -362,6 +363,10 @@ class Store:
     @cached_property
     def corpus(self) -> CorpusReader:
         return CorpusReader(self)
+
+    @cached_property
+    def proof_attempts(self) -> ProofAttempts:
+        return ProofAttempts(self)
 
     # -- repositories ------------------------------------------------------------------
 

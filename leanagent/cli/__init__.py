@@ -159,6 +159,7 @@ def _register() -> None:
         doctor,  # noqa: F401
         kb,  # noqa: F401
         lifelong,  # noqa: F401
+        prove,  # noqa: F401
         report,  # noqa: F401
         retrieval,  # noqa: F401
     )

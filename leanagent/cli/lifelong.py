@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import click
 
@@ -10,6 +10,9 @@ from . import App, emit_json, handle_errors, info, main, pass_app
 from .options import ConfigOptions, config_options, json_option, repos_option
 from .ray_options import open_runtime, ray_address_option
 from .text import shown
+
+if TYPE_CHECKING:
+    from leanagent.prove_stage import LifelongProving
 
 
 @main.command("run")
@@ -37,12 +40,26 @@ from .text import shown
 @config_options("encoder", "train", "eval")
 @click.option("--name", default=None, help="Run name [default: derived from the options].")
 @ray_address_option
+@click.option("--no-prove", is_flag=True, help="Skip the prove stage (recorded as skipped).")
+@click.option("--prove-generator", default="automation", show_default=True, metavar="automation|DIR",
+              help="Tactic generator of the prove stage (a model uses each step's checkpoint as retriever).")
+@click.option("--prove-tactics", default=None, metavar="T1,T2,...", help="Tactics of the automation generator.")
+@click.option("--prove-backend", default="repl", show_default=True, help="Lean backend of the prove stage.")
+@click.option("--prove-backend-option", multiple=True, metavar="KEY=VALUE", help="A backend setting (repeatable).")
+@click.option("--prove-repl", default=None, metavar="PATH", help="The Lean REPL binary (repl backend).")
+@click.option("--prove-timeout", type=float, default=600.0, show_default=True, help="Seconds per theorem.")
+@click.option("--prove-max-expansions", type=int, default=None, help="Expanded states per theorem [no limit].")
+@click.option("--prove-evaluate", is_flag=True,
+              help="Also re-prove the test theorems of every repository so far (Pass@1 beside R@10).")
 @json_option("the run summary")
 @pass_app
 @handle_errors
 def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, data_mode: str | None, replay: int,
             ewc: bool, ewc_lambda: float, basis: str, with_dependencies: bool, undefined: str,
-            name: str | None, ray_address: str | None, as_json: bool, options: ConfigOptions) -> None:
+            name: str | None, ray_address: str | None, no_prove: bool, prove_generator: str,
+            prove_tactics: str | None, prove_backend: str, prove_backend_option: tuple[str, ...],
+            prove_repl: str | None, prove_timeout: float, prove_max_expansions: int | None,
+            prove_evaluate: bool, as_json: bool, options: ConfigOptions) -> None:
     """Learn every repository not yet learned, in curriculum order; resumable.
 
     Per repository: data -> baseline -> train -> (fisher) -> index -> evaluate -> prove.
@@ -75,11 +92,39 @@ def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, dat
 
             raise RepositoryNotFound("the database has no repositories to learn: add one with `leanagent add SOURCE`")
         learner = RetrieverLearner.create(store, app.home, config, progress=True, encode=ray_encode(rt))
-        summary = run_lifelong(store, learner, config, repos=repos, name=name, on_event=info)
+        stage = None
+        if not no_prove:
+            stage = _prove_stage(app, prove_generator, prove_tactics, prove_backend, prove_backend_option,
+                                 prove_repl, prove_timeout, prove_max_expansions, prove_evaluate)
+        summary = run_lifelong(store, learner, config, repos=repos, name=name, on_event=info, prove=stage)
     info(f"run '{shown(summary.name)}': {summary.positions} repositories learned; see `leanagent metrics`")
     if as_json:
         emit_json({"run_id": summary.run_id, "name": summary.name, "positions": summary.positions,
                    "stages_done": summary.stages_done, "status": summary.status})
+
+
+def _prove_stage(app: App, generator: str, tactics: str | None, backend: str, backend_options: tuple[str, ...],
+                 repl: str | None, timeout: float, max_expansions: int | None, evaluate: bool) -> LifelongProving:
+    """The prove stage: how to prove is a setting of this invocation, not part of the
+    run's identity (like the progress bars); each stage's info records what was used."""
+    from leanagent.prove_stage import LifelongProving
+    from prover.generator import AutomationConfig, GeneratorConfig
+    from prover.proving import BackendSpec, ProverConfig
+    from prover.search import SearchConfig
+
+    from .prove import _backend_options
+
+    gen: GeneratorConfig | AutomationConfig
+    if generator == "automation":
+        gen = AutomationConfig(tactics=tuple(t.strip() for t in tactics.split(","))) if tactics else AutomationConfig()
+    else:
+        gen = GeneratorConfig(model=generator)
+    options: dict[str, str] = _backend_options(backend_options, repl)
+    if backend == "leandojo":
+        options.setdefault("home", str(app.home.root))
+    config = ProverConfig(generator=gen, backend=BackendSpec(name=backend, options=options),
+                          search=SearchConfig(timeout=timeout, max_expansions=max_expansions))
+    return LifelongProving(config, app.home, evaluate=evaluate)
 
 
 def _fmt(x: float | None) -> str:
@@ -108,6 +153,8 @@ def metrics_cmd(app: App, run_name: str | None, window: int, as_json: bool) -> N
         mean = sum(vals) / len(vals) if vals else None
         click.echo(f"{i + 1:>3}. {shown(name)[:20]:<20} " + " ".join(_fmt(x) for x in row)
                    + f" | V {_fmt(report['V'][i])} A {_fmt(mean)}")
+    for i, row in enumerate(report.get("P", [])):
+        click.echo(f"P@1 {i + 1:>3}. " + " ".join(_fmt(x) for x in row))
     for method, vals in report["baselines"].items():
         click.echo(f"baseline {method:<9} " + " ".join(_fmt(x) for x in vals))
     for key, value in report["metrics"].items():

@@ -18,7 +18,11 @@ A *run* learns repositories one after another, in curriculum order. Per reposito
 * ``index``: the checkpoint's FAISS index over every premise;
 * ``evaluate``: test R@10 on every repository seen so far (one row of the accuracy
   matrix R) and validation R@10 on the new one (V);
-* ``prove``: recorded as skipped until proof search is part of the loop.
+* ``prove``: search for proofs of its sorry theorems with the new checkpoint as the
+  retriever (a `ProveStage`: ``leanagent.prove_stage``, over ``prover.driver``); optionally
+  re-prove the test theorems of every repository so far for a Pass@1 row beside R@10.
+  Without a Lean toolchain, or without a prover configured, the stage is ``skipped`` and
+  its info says why.
 
 All state is in the database: ``runs`` (one row, the config), ``run_stages`` (one row
 per position and stage, primary key (run, position, stage)), ``checkpoints`` and
@@ -45,7 +49,7 @@ from database.errors import RunConfigMismatch, RunError
 
 from .config import DATA_MODES, STRATEGIES, STRATEGY, RunConfig, Strategy
 from .learner import Learner, Results, RetrieverLearner
-from .loop import BASELINE_METHODS, PROVE_SKIPPED, RunSummary, run_lifelong
+from .loop import BASELINE_METHODS, PROVE_SKIPPED, ProveStage, RunSummary, prove_line, run_lifelong
 from .results import run_report
 from .state import RunState, find_run, open_run, stages_for
 
@@ -56,6 +60,7 @@ __all__ = [
     "STRATEGIES",
     "STRATEGY",
     "Learner",
+    "ProveStage",
     "Results",
     "RetrieverLearner",
     "RunConfig",
@@ -66,6 +71,7 @@ __all__ = [
     "Strategy",
     "find_run",
     "open_run",
+    "prove_line",
     "run_lifelong",
     "run_report",
     "stages_for",

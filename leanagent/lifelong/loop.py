@@ -9,7 +9,7 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from curriculum import DYNAMIC_ORDERS, order_repositories, progress_history
 from database.errors import RunError
@@ -22,7 +22,23 @@ from .state import RunState, open_run, stages_for
 log = logging.getLogger(__name__)
 
 BASELINE_METHODS = ("bm25", "locality", "untrained")
-PROVE_SKIPPED = "skipped: proof search is not implemented yet"
+PROVE_SKIPPED = "skipped: no prover configured for this run"
+
+
+class ProveStage(Protocol):
+    """What the ``prove`` stage runs (`leanagent.prove_stage.LifelongProving` is the real
+    one): returns the stage's status (``done`` or ``skipped``) and its info, whose
+    ``reason`` says why when skipped."""
+
+    def __call__(self, store: Store, repo: Repository, *, checkpoint_id: int | None, run_id: int,
+                 seen: list[Repository]) -> tuple[str, dict[str, Any]]: ...
+
+
+def prove_line(info: dict[str, Any]) -> str:
+    """One line about a prove stage: why it was skipped, or what it proved."""
+    if info.get("reason"):
+        return str(info["reason"])
+    return f"{info.get('proved', 0)} of {info.get('attempted', 0)} sorry theorem(s) proved"
 
 
 @dataclass(frozen=True)
@@ -40,6 +56,7 @@ class _Ctx:
     learner: Learner
     config: RunConfig
     on_event: Callable[[str], None]
+    prove: ProveStage | None = None
 
     @property
     def store(self) -> Store:
@@ -54,6 +71,7 @@ def run_lifelong(
     repos: Sequence[Repository] | None = None,
     name: str | None = None,
     on_event: Callable[[str], None] | None = None,
+    prove: ProveStage | None = None,
 ) -> RunSummary:
     """Run (or continue) the lifelong loop until every repository in ``repos`` (default:
     all) is learned. Safe to call again after any interruption.
@@ -75,7 +93,7 @@ def _run_locked(store: Store, learner: Learner, config: RunConfig, *, repos: Seq
     run_id = open_run(store, config, name=name)
     state = RunState.load(store, run_id)
     wanted = list(repos) if repos is not None else list(state.repos.values())
-    ctx = _Ctx(state, learner, config, on_event or log.info)
+    ctx = _Ctx(state, learner, config, on_event or log.info, prove)
     missing = [p for p in state.positions() if state.stages[(p, "plan")].repo_id not in state.repos]
     if missing:
         raise RunError(f"run {run_id} refers to repositories no longer in the database (positions {missing})")
@@ -247,9 +265,17 @@ def _stage_evaluate(ctx: _Ctx, pos: int, repo: Repository) -> None:
 
 
 def _stage_prove(ctx: _Ctx, pos: int, repo: Repository) -> None:
-    sorries = len(ctx.store.theorems(repo, status="sorry"))
-    info = {"reason": PROVE_SKIPPED, "sorry_theorems": sorries}
-    ctx.state.mark_finished(pos, repo.id, "prove", info, status="skipped")
+    info: dict[str, Any]
+    if ctx.prove is None:
+        sorries = len(ctx.store.theorems(repo, status="sorry"))
+        status, info = "skipped", {"reason": PROVE_SKIPPED, "sorry_theorems": sorries}
+    else:
+        state = ctx.state
+        seen = [state.repo_at(p) for p in range(pos + 1)]
+        status, info = ctx.prove(ctx.store, repo, checkpoint_id=_trained_checkpoint(ctx, pos), run_id=state.run_id,
+                                 seen=seen)
+        ctx.on_event(f"[{pos + 1}] {repo.name}: prove: {prove_line(info)}")
+    ctx.state.mark_finished(pos, repo.id, "prove", info, status=status)
 
 
 _STAGE_FUNCS: dict[str, Callable[[_Ctx, int, Repository], None]] = {

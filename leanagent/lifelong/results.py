@@ -7,7 +7,7 @@ from typing import Any
 from database.store import Store
 from leanagent.metrics import MetricsConfig, compute_all
 
-from .loop import BASELINE_METHODS
+from .loop import BASELINE_METHODS, prove_line
 from .state import RunState, find_run
 
 
@@ -45,9 +45,13 @@ def run_report(store: Store, name: str | None = None, *, window: int = 5) -> dic
         "V": V,
         "pre": pre,
         "baselines": baselines,
-        "prove": [info(p, "prove").get("reason") for p in positions],
+        "prove": [prove_line(info(p, "prove")) if (p, "prove") in stages else None for p in positions],
         "metrics": {},
     }
+    # Pass@1 after step i on repositories 0..i, where the prove stage measured it.
+    P = [[e.get("pass_at_1") for e in info(p, "prove").get("evaluate", [])] for p in positions]
+    if any(P):
+        report["P"] = P
     full_R = [[x for x in row if x is not None] for row in R]
     full_V = [v for v in V if v is not None]
     complete = bool(R) and all(len(a) == len(b) for a, b in zip(full_R, R, strict=True)) and len(full_V) == len(V)

@@ -12,6 +12,12 @@ DAG on `GoalState.key`), and a tactic that closes every goal is `ProofFinished` 
 Lean raised no error for it. `ProofFinished` from a backend is *not* the final word on a
 proof: a proof counts only after the whole file is re-checked (``prover.lean.verify``),
 because tactic-mode REPLs have accepted wrong proofs (leanprover-community/repl#44).
+
+Additions since the first version (all additive): `BackendError` (a backend cannot go on
+with the theorem opened last), `OPEN_FAILURE_REASONS` (the reasons every backend uses),
+`BackendStats.replayed_calls`, and the whole-file check a backend may offer beside
+`LeanEnv`: `FileChecker`, `FileCheckResult`, `LeanMessage`. Backends are created by name
+through ``prover.lean.backends``.
 """
 
 from __future__ import annotations
@@ -25,11 +31,16 @@ from typing import Protocol, runtime_checkable
 from database.errors import LeanEnvError, TheoremOpenError, ToolchainMissing
 
 __all__ = [
+    "OPEN_FAILURE_REASONS",
+    "BackendError",
     "BackendStats",
+    "FileCheckResult",
+    "FileChecker",
     "GoalState",
     "LeanEnv",
     "LeanEnvError",
     "LeanError",
+    "LeanMessage",
     "ProofFinished",
     "ProofGivenUp",
     "TacticResult",
@@ -38,6 +49,38 @@ __all__ = [
     "TheoremRef",
     "ToolchainMissing",
 ]
+
+
+#: Why a theorem could not be opened (`TheoremOpenError.reason`), shared by every backend:
+#:
+#: * ``source_missing``  -- the file is not where the knowledge base says;
+#: * ``source_changed``  -- the statement at the indexed position is not the indexed one
+#:   (the file changed since indexing: re-add the repository);
+#: * ``statement_has_sorry`` -- the statement itself holds ``sorry``: a proof would prove
+#:   a placeholder;
+#: * ``header_error``    -- the file does not elaborate up to the theorem;
+#: * ``statement_error`` -- the statement does not elaborate in its context;
+#: * ``no_goal``         -- Lean elaborated the statement but reported no goal for it;
+#: * ``timeout``         -- starting or elaborating took longer than the limit;
+#: * ``crash``           -- the Lean process died while opening;
+#: * ``unsupported``     -- the backend cannot open this kind of declaration.
+OPEN_FAILURE_REASONS = (
+    "source_missing",
+    "source_changed",
+    "statement_has_sorry",
+    "header_error",
+    "statement_error",
+    "no_goal",
+    "timeout",
+    "crash",
+    "unsupported",
+)
+
+
+class BackendError(LeanEnvError):
+    """The backend cannot go on with the theorem opened last (its process died and the
+    theorem could not be re-opened, a state could not be restored, the protocol was
+    violated). Search stops that theorem with the reason ``backend_error``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,6 +168,7 @@ class BackendStats:
     lean_seconds: float = 0.0  # wall time spent waiting for Lean
     restarts: int = 0  # process restarts after a crash, a timeout or a memory limit
     restart_reasons: list[str] = field(default_factory=list)
+    replayed_calls: int = 0  # of lean_calls: tactics re-run to restore states after a restart
 
 
 @runtime_checkable
@@ -153,3 +197,41 @@ class LeanEnv(Protocol):
     def __enter__(self) -> LeanEnv: ...
 
     def __exit__(self, *exc: object) -> None: ...
+
+
+# -- whole-file checks (additive: used by ``prover.lean.verify``) ---------------------------
+
+
+@dataclass(frozen=True)
+class LeanMessage:
+    """One message Lean printed while checking a file: ``severity`` is ``error``,
+    ``warning`` or ``info``; positions are Lean's (1-based line, 0-based column)."""
+
+    severity: str
+    line: int | None
+    column: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class FileCheckResult:
+    """What checking one whole file produced. ``timed_out``: Lean did not finish within
+    the limit (its processes were killed); ``returncode`` is None then."""
+
+    messages: tuple[LeanMessage, ...]
+    returncode: int | None
+    seconds: float
+    timed_out: bool = False
+    stderr: str = ""
+    command: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class FileChecker(Protocol):
+    """Checks a whole Lean file in a project's context (``lake env lean FILE``). Backends
+    that can do it implement this beside `LeanEnv`; verification uses it, so that a
+    proof is accepted by the same toolchain and configuration that searched for it."""
+
+    def check_file(self, project: Path, relative_path: str, text: str, *, timeout: float) -> FileCheckResult:
+        """Check ``text`` as the content of ``relative_path`` in ``project`` (the file on
+        disk is not modified)."""

@@ -1,0 +1,70 @@
+"""The lifelong loop's ``prove`` stage: the same driver as ``leanagent prove``.
+
+After a repository is learned, its sorry theorems are attempted with the new checkpoint
+as the premise retriever (for generators that use premises); with ``evaluate`` the test
+theorems of every repository learned so far are re-proved too, giving Pass@1 per
+(checkpoint, repository) in ``evaluations`` and a row beside R@10 in the run report.
+Without a Lean toolchain (or a source checkout) the stage is skipped and its info holds
+the reason, in the words of the error: what to install.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from database.errors import LeanAgentError
+from database.home import Home
+from database.store import Repository, Store
+from prover.lean.interface import ToolchainMissing
+from prover.proving import ProverConfig, RetrievalSpec
+
+
+@dataclass(frozen=True)
+class LifelongProving:
+    """`leanagent.lifelong.ProveStage` over `prover.driver.prove_repository`."""
+
+    config: ProverConfig
+    home: Home
+    evaluate: bool = False  # also Pass@1 on the test split of every repository so far
+
+    def _config(self, checkpoint_id: int | None) -> ProverConfig:
+        from prover.generator import GeneratorConfig
+
+        gen = self.config.generator
+        if isinstance(gen, GeneratorConfig) and gen.num_premises > 0:
+            spec = self.config.retrieval or RetrievalSpec(home=str(self.home.root))
+            return replace(self.config, retrieval=replace(spec, checkpoint_id=checkpoint_id))
+        return self.config
+
+    def __call__(self, store: Store, repo: Repository, *, checkpoint_id: int | None, run_id: int,
+                 seen: list[Repository]) -> tuple[str, dict[str, Any]]:
+        from prover.driver import ProveRequest, check_toolchain, prove_repository, repository_root
+        from prover.proving import Prover
+
+        config = self._config(checkpoint_id)
+        base: dict[str, Any] = {"checkpoint_id": checkpoint_id, "backend": config.backend.name,
+                                "sorry_theorems": len(store.theorems(repo, status="sorry"))}
+        try:
+            check_toolchain(config, repository_root(repo))
+        except (ToolchainMissing, LeanAgentError) as exc:
+            return "skipped", {**base, "reason": f"skipped: {exc}"}
+        with Prover(config) as prover:
+            base["generator"] = prover.generator.name
+            summary = prove_repository(store, repo, config=config, prover=prover,
+                                       request=ProveRequest(run_id=run_id, checkpoint_id=checkpoint_id))
+            info = {**base, **summary.counts}
+            if self.evaluate:
+                info["evaluate"] = []
+                for r in seen:
+                    try:
+                        e = prove_repository(store, r, config=config, prover=prover,
+                                             request=ProveRequest(purpose="evaluate", run_id=run_id,
+                                                                  checkpoint_id=checkpoint_id))
+                    except LeanAgentError as exc:
+                        info["evaluate"].append({"repo_id": r.id, "pass_at_1": None, "attempted": 0,
+                                                 "reason": str(exc)})
+                        continue
+                    info["evaluate"].append({"repo_id": r.id, "pass_at_1": e.counts["pass_at_1"],
+                                             "attempted": e.counts["attempted"]})
+        return "done", info
