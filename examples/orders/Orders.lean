@@ -1,0 +1,4 @@
+import Orders.Relations
+import Orders.Sorted
+import Orders.MaxList
+import Orders.Bounds
