@@ -90,6 +90,22 @@ def test_sizes_sorries_and_premise_links(indexed: tuple[Path, sqlite3.Connection
     assert total >= 300 and linked >= 300, (total, linked)
 
 
+def test_readme_table_matches_the_index(indexed: tuple[Path, sqlite3.Connection]) -> None:
+    home, conn = indexed
+    repos = {r["name"]: r for r in json.loads(_cli(home, "repos", "--json"))}
+    rows = re.findall(r"^\| `(\w+)` \| ([^|]+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|", (EXAMPLES / "README.md").read_text(),
+                      re.M)
+    assert [r[0] for r in rows] == list(PROJECTS)
+    for name, requires, files, theorems, naming, with_sorry in rows:
+        own = _own_theorems(conn, name)
+        linked = conn.execute(f"SELECT COUNT(DISTINCT theorem_id) FROM premise_links WHERE theorem_id IN "
+                              f"({','.join(map(str, own))}) AND premise_id IS NOT NULL").fetchone()[0]
+        lib = EXAMPLES / name / name.capitalize()
+        assert (int(files), int(theorems), int(naming), int(with_sorry)) == (
+            len(list(lib.rglob("*.lean"))), repos[name]["theorems"], linked, repos[name]["theorems_with_sorry"]), name
+        assert [d.strip() for d in requires.split(",") if d.strip() != "—"] == REQUIRES[name]
+
+
 def test_projects_use_their_dependencies(indexed: tuple[Path, sqlite3.Connection]) -> None:
     _, conn = indexed
     for name in PROJECTS[1:]:
