@@ -1,1 +1,0 @@
-theorem A.not_imported : 4 = 4 := rfl
