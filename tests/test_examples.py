@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def _cli(home: Path, *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, sqlite3.Connection]:
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, sqlite3.Connection]]:
     home = tmp_path_factory.mktemp("examples-home")
     for name in PROJECTS:
         _cli(home, "add", str(EXAMPLES / name), "--json")

@@ -29,7 +29,6 @@ from database.home import Home
 from leanagent.config import CONFIG_ENV
 
 from .configfile import CONFIG_PARAM, ConfiguredGroup
-
 from .text import terminal_safe
 
 if TYPE_CHECKING:

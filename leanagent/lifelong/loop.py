@@ -82,14 +82,14 @@ def run_lifelong(
     run_name = name or config.default_name()
     lock = store.runs.lock(run_name)
     try:
-        return _run_locked(store, learner, config, repos=repos, name=run_name, on_event=on_event)
+        return _run_locked(store, learner, config, repos=repos, name=run_name, on_event=on_event, prove=prove)
     finally:
         if lock is not None:
             lock.release()
 
 
 def _run_locked(store: Store, learner: Learner, config: RunConfig, *, repos: Sequence[Repository] | None,
-                name: str, on_event: Callable[[str], None] | None) -> RunSummary:
+                name: str, on_event: Callable[[str], None] | None, prove: ProveStage | None) -> RunSummary:
     run_id = open_run(store, config, name=name)
     state = RunState.load(store, run_id)
     wanted = list(repos) if repos is not None else list(state.repos.values())
