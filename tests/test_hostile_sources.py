@@ -61,6 +61,29 @@ def test_symbolic_links_out_of_the_repository_are_not_read(tmp_path: Path, fixtu
     assert "not followed" in reasons["LinkedDir"] and "not followed" in reasons[".lake/packages/evil"]
 
 
+@pytest.mark.parametrize("declared_dir, follow, indexed", [
+    ("../outside/pkg", True, True),     # a sibling checkout the manifest names: Lake builds it, so do we
+    ("../outside/other", True, False),  # the manifest names another directory: the link is not followed
+    ("../outside/pkg", False, False),   # a cloned URL: its manifest never leads out of the clone
+])
+def test_a_link_to_a_declared_path_dependency_is_followed_only_for_local_checkouts(
+        tmp_path: Path, fixtures: Path, store: Store, declared_dir: str, follow: bool, indexed: bool) -> None:
+    (tmp_path / "outside" / "pkg").mkdir(parents=True)
+    (tmp_path / "outside" / "pkg" / "Dep.lean").write_text("theorem sibling_dependency_theorem : 2 = 2 := rfl\n")
+    root = _repo(tmp_path, fixtures)
+    (root / "lake-manifest.json").write_text(json.dumps(
+        {"version": "1.1.0", "packagesDir": ".lake/packages", "name": "r",
+         "packages": [{"type": "path", "name": "dep", "dir": declared_dir, "inherited": False}]}))
+    (root / ".lake" / "packages").mkdir(parents=True)
+    (root / ".lake" / "packages" / "dep").symlink_to(tmp_path / "outside" / "pkg", target_is_directory=True)
+
+    index_repository(store, root, RepoInfo(url="https://example.org/r", name="r", commit="c" * 40),
+                     StaticIndexConfig(follow_path_dependencies=follow))
+    paths = {row[0] for row in store.conn.execute("SELECT path FROM files")}
+    assert (".lake/packages/dep/Dep.lean" in paths) is indexed
+    assert ("sibling_dependency_theorem" in _dump(store)) is indexed
+
+
 def test_fifos_devices_and_huge_files_are_skipped_not_read(tmp_path: Path, fixtures: Path) -> None:
     root = _repo(tmp_path, fixtures)
     os.mkfifo(root / "Pipe.lean")  # reading it would block forever

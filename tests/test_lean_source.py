@@ -18,7 +18,7 @@ from prover.lean.source import (
     statement_matches,
 )
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "lean-proj" / "Proj"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 TEXT = """\
 import Mathlib.Tactic
@@ -139,6 +139,8 @@ def test_only_the_proof_changes(tactics: list[str]) -> None:
 
 
 def test_every_theorem_of_the_example_projects_is_found() -> None:
-    for path in sorted(EXAMPLES.glob("*.lean")):
+    paths = sorted(p for p in EXAMPLES.glob("*/**/*.lean") if ".lake" not in p.parts)
+    assert len(paths) >= 20, "the bundled example projects were not found"
+    for path in paths:
         src = SourceFile(path.read_text())
         assert src.boundaries(len(src.text))[0] == 0

@@ -43,7 +43,7 @@ def test_ray_job_submit_runs_leanagent_on_the_cluster(tmp_path: Path) -> None:
                RAY_USAGE_STATS_ENABLED="0", HOME=str(tmp_path / "user-home"), NO_PROXY="127.0.0.1,localhost")
     home = tmp_path / "home"
     model = tiny_bert(tmp_path / "tiny")
-    subprocess.run([str(BIN / "leanagent"), "--home", str(home), "add", str(ROOT / "examples" / "lean-proj")],
+    subprocess.run([str(BIN / "leanagent"), "--home", str(home), "add", str(ROOT / "tests" / "fixtures" / "lean" / "proj")],
                    env=env, check=True, capture_output=True, timeout=120)
     # Unix sockets live in the session directory: keep its path short.
     ray_tmp = Path(tempfile.mkdtemp(prefix="la-job-"))
@@ -68,7 +68,7 @@ def test_ray_job_submit_runs_leanagent_on_the_cluster(tmp_path: Path) -> None:
         procs = ray_processes(str(ray_tmp))
         job = subprocess.run(
             [str(BIN / "ray"), "job", "submit", "--address", f"http://127.0.0.1:{dash}", "--",
-             "leanagent", "--home", str(home), "run", "--repos", "lean-proj", "--model", str(model),
+             "leanagent", "--home", str(home), "run", "--repos", "proj", "--model", str(model),
              "--max-steps", "2", "--max-length", "48", "--name", "on-the-cluster"],
             env=env, capture_output=True, text=True, timeout=600,
         )
@@ -89,4 +89,4 @@ def test_ray_job_submit_runs_leanagent_on_the_cluster(tmp_path: Path) -> None:
     assert not left, f"processes of the Ray head survived: {[(p.pid, p.name()) for p in left]}"
     done = subprocess.run([str(BIN / "leanagent"), "--home", str(home), "metrics", "--run", "on-the-cluster",
                            "--json"], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and '"lean-proj"' in done.stdout, done.stderr
+    assert done.returncode == 0 and '"proj"' in done.stdout, done.stderr

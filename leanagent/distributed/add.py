@@ -154,8 +154,10 @@ def prepare_job(job: AddJob, home_root: str, known: frozenset[tuple[str, str]], 
             return _Finished("already", f"{name} at {commit[:12]} is already in the database", False,
                              url, name, commit, details)
         t2 = time.perf_counter()
-        # The checkout is at the chosen commit: a cloned source is indexed as checked out.
-        prepared: PreparedRepository = preparer(replace(request, commit=None) if src.cloned else request, home,
+        # A cloned source is indexed at the chosen commit, named explicitly: the preparer
+        # resolves the source again, and a clone without a commit is fetched and moved to
+        # the remote's HEAD (`clone`), which would undo the walk-back.
+        prepared: PreparedRepository = preparer(replace(request, commit=commit) if src.cloned else request, home,
                                                 cpus=cpus)
         timings["index"] = time.perf_counter() - t2
         info = prepared.info

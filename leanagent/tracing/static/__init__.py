@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from .. import AddRequest
 
 
+def _config(repo: RepoInfo, workers: int | None = None) -> StaticIndexConfig:
+    # A clone's lake-manifest.json may not lead the indexer out of the clone.
+    return StaticIndexConfig(workers=workers, follow_path_dependencies=not repo.metadata.get("cloned"))
+
+
 def _source(request: AddRequest, home: Home) -> tuple[Path, RepoInfo]:
     from database.records import RepoInfo
 
@@ -36,14 +41,14 @@ def _source(request: AddRequest, home: Home) -> tuple[Path, RepoInfo]:
 
 def static_tracer(store: Store, request: AddRequest, home: Home) -> list[IngestSummary]:
     root, repo = _source(request, home)
-    return [index_repository(store, root, repo, StaticIndexConfig())]
+    return [index_repository(store, root, repo, _config(repo))]
 
 
 def static_prepare(request: AddRequest, home: Home, *, cpus: int | None = None) -> PreparedRepository:
     """`static_tracer` without the database: what a Ray task runs (`leanagent.distributed`),
     parsing with at most `cpus` processes."""
     root, repo = _source(request, home)
-    return prepare_repository(root, repo, StaticIndexConfig(workers=cpus))
+    return prepare_repository(root, repo, _config(repo, workers=cpus))
 
 
 __all__ = ["INDEXER_VERSION", "StaticIndexConfig", "index_repository", "prepare_repository",

@@ -17,6 +17,7 @@ simply not linkable.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 from collections import Counter
@@ -73,6 +74,11 @@ class StaticIndexConfig:
     parallel_min_bytes: int = 200_000
     #: Larger source files are skipped with a diagnostic (`database.source_files`).
     max_file_bytes: int = MAX_SOURCE_BYTES
+    #: Follow a `.lake/packages/NAME` link out of the repository when lake-manifest.json
+    #: declares NAME a `path` dependency whose `dir` is that link's target (sibling
+    #: checkouts, as `require x from "../x"` makes them). Off for cloned URLs: a clone's
+    #: manifest must not make the indexer read the user's other directories.
+    follow_path_dependencies: bool = True
 
 
 def tracer_version() -> str:
@@ -124,14 +130,33 @@ def _walk(base: Path, rel_prefix: str, skip_lakefile: bool, within: str, out: Di
             out.within[rel] = within
 
 
-def discover(root: Path, include_dependencies: bool = True) -> Discovery:
+def _declared_path_dependencies(root: Path) -> dict[str, str]:
+    """Package name -> resolved directory of every `path` dependency in the repository's
+    lake-manifest.json (what Lake itself builds from); {} without a readable manifest."""
+    manifest = root / "lake-manifest.json"
+    try:
+        data = json.loads(read_source(manifest, within=root).decode("utf-8"))
+    except (Skipped, ValueError):
+        return {}
+    out: dict[str, str] = {}
+    for p in data.get("packages", []) if isinstance(data, dict) else []:
+        if isinstance(p, dict) and p.get("type") == "path" and isinstance(p.get("name"), str) \
+                and isinstance(p.get("dir"), str):
+            out[p["name"]] = os.path.realpath(root / p["dir"])
+    return out
+
+
+def discover(root: Path, include_dependencies: bool = True, follow_path_dependencies: bool = False) -> Discovery:
     """The files to index: own files, then dependency sources under `.lake/packages/*`.
 
     Only files whose resolved path stays inside the repository (a dependency's: inside
     its package directory) are listed; directory links are not followed, and a package
-    directory that is a link out of the repository is skipped."""
+    directory that is a link out of the repository is skipped, unless
+    ``follow_path_dependencies`` and the manifest declares it a `path` dependency with
+    that very target."""
     out = Discovery([], [], {})
     real_root = os.path.realpath(root)
+    declared = _declared_path_dependencies(root) if follow_path_dependencies else {}
     _walk(root, "", True, real_root, out)
     if include_dependencies:
         for pkgs_rel in (".lake/packages", "lake-packages"):
@@ -142,7 +167,7 @@ def discover(root: Path, include_dependencies: bool = True) -> Discovery:
                 continue
             for pkg in sorted(p for p in pkgs.iterdir() if p.is_dir() and not p.name.startswith(".")):
                 rel = f"{pkgs_rel}/{pkg.name}"
-                if not is_within(pkg, real_root):
+                if not is_within(pkg, real_root) and declared.get(pkg.name) != os.path.realpath(pkg):
                     out.skipped.append((rel, "a symbolic link out of the repository: not followed"))
                     continue
                 _walk(pkg, rel + "/", True, os.path.realpath(pkg), out)
@@ -250,7 +275,7 @@ class _Plan:
 
 def _plan(root: Path, repo: RepoInfo, config: StaticIndexConfig) -> _Plan:
     project = read_project(root)
-    found = discover(root, config.include_dependencies)
+    found = discover(root, config.include_dependencies, config.follow_path_dependencies)
     paths = found.paths
     pkg_dirs = _package_src_dirs(root, paths)
     modules = module_map(paths, project, pkg_dirs)
