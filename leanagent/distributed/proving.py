@@ -33,7 +33,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -341,10 +341,10 @@ def open_executor(
     cpus_per_worker: float = 1.0,
     env: dict[str, str] | None = None,
     on_event: Callable[[str], None] = lambda _m: None,
-) -> Iterator[Callable[[Sequence[ProofTask]], Iterable[ProofOutcome]] | None]:
+) -> Iterator[RayProverPool | None]:
     """The executor for `prover.driver.prove_repository`: None (prove in this process)
-    unless `uses_pool`, else a started `RayProverPool`, closed -- workers and their Lean
-    processes gone -- when the block ends, however it ends."""
+    unless `uses_pool`, else a `RayProverPool` (its workers start on first use), closed
+    -- workers and their Lean processes gone -- when the block ends, however it ends."""
     if workers < 1:
         raise LeanAgentError(f"--workers must be >= 1 (got {workers})")
     if gpus_per_worker < 0:
@@ -359,5 +359,4 @@ def open_executor(
             "pip install 'leanagent[ray]'); use --workers 1 to prove in this process")
     with RayProverPool(runtime, config, workers=workers, cpus_per_worker=cpus_per_worker,
                        gpus_per_worker=gpus_per_worker, env=env, on_event=on_event) as pool:
-        pool.start()
         yield pool
