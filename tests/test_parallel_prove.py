@@ -71,7 +71,7 @@ def _kill_worker_of(pool: RayProverPool, theorem: str, times: int, done: threadi
     return killed
 
 
-@pytest.mark.parametrize("kills", [1, 2])
+@pytest.mark.parametrize("kills", [1, pytest.param(2, marks=pytest.mark.slow)])
 def test_a_killed_worker_is_replaced_and_its_theorem_retried_once(demo, store, tmp_path, ray_local,
                                                                   kills: int) -> None:
     _, repo, env = demo
@@ -229,6 +229,7 @@ def _short_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="la-ray-")) / "ray"
 
 
+@pytest.mark.slow  # a command with its own local Ray, ~17 s
 def test_leanagent_prove_with_workers_stores_what_one_worker_stores(demo, home, tmp_path) -> None:
     command = " ".join(lean_project.fake_repl_command(tmp_path / "repl"))
     common = ("--backend-option", f"command={command}", "--tactics", ",".join(TACTICS), "--timeout", "30", "--json")
@@ -293,6 +294,7 @@ def _tree(pid: int) -> set[psutil.Process]:
 SLOW_TACTIC = 60.0
 
 
+@pytest.mark.slow  # a command with its own local Ray, stopped mid-proof: ~18 s each
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "crash"])
 def test_a_driver_stopped_mid_proof_leaves_no_process(demo, home, tmp_path, sig) -> None:
     # Demo.hard's tactics take a minute in the fake Lean: its worker is busy when the driver stops.
