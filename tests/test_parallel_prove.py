@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -224,19 +226,23 @@ def _leanagent(home: Path, *args: str, path: str | None = None) -> subprocess.Po
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _short_dir() -> Path:
-    # Ray puts Unix sockets in its temporary directory (a ~107-byte path limit): not under tmp_path.
-    return Path(tempfile.mkdtemp(prefix="la-ray-")) / "ray"
+@pytest.fixture
+def ray_dir():
+    """A temporary directory for a command's own local Ray, removed afterwards. Not under
+    tmp_path: Ray puts Unix sockets there (a ~107-byte path limit)."""
+    top = Path(tempfile.mkdtemp(prefix="la-ray-"))
+    yield top / "ray"
+    shutil.rmtree(top, ignore_errors=True)
 
 
 @pytest.mark.slow  # a command with its own local Ray, ~17 s
-def test_leanagent_prove_with_workers_stores_what_one_worker_stores(demo, home, tmp_path) -> None:
+def test_leanagent_prove_with_workers_stores_what_one_worker_stores(demo, home, tmp_path, ray_dir) -> None:
     command = " ".join(lean_project.fake_repl_command(tmp_path / "repl"))
     common = ("--backend-option", f"command={command}", "--tactics", ",".join(TACTICS), "--timeout", "30", "--json")
     res = _cli(home, "prove", "demo", *common)  # --workers 1: in process
     assert res.exit_code == 0, res.output
     home2, _ = _second_home(tmp_path)
-    temp = _short_dir()
+    temp = ray_dir
     proc = _leanagent(home2, "prove", "demo", *common, "--workers", "2", "--ray-address", "local",
                       "--ray-num-cpus", "2", "--ray-temp-dir", str(temp))
     out, err = proc.communicate(timeout=240)
@@ -248,8 +254,8 @@ def test_leanagent_prove_with_workers_stores_what_one_worker_stores(demo, home, 
     assert not ray_leftovers(temp)
 
 
-def test_without_a_toolchain_workers_stop_before_ray_starts(demo, home, tmp_path) -> None:
-    temp = _short_dir()
+def test_without_a_toolchain_workers_stop_before_ray_starts(demo, home, tmp_path, ray_dir) -> None:
+    temp = ray_dir
     proc = _leanagent(home, "prove", "demo", "--workers", "2", "--ray-address", "local", "--ray-temp-dir", str(temp),
                       path=str(tmp_path / "no-bin"))
     _, err = proc.communicate(timeout=120)
@@ -301,10 +307,10 @@ def test_a_driver_stopped_mid_proof_leaves_no_process(demo, home, tmp_path, sig)
     slow = {"⊢ 1 = 2": {"simp": {"error": "no progress", "sleep": SLOW_TACTIC},
                         "decide": {"error": "no", "sleep": SLOW_TACTIC}}}
     command = " ".join(lean_project.fake_repl_command(tmp_path / "repl", tactics={**lean_project.TACTICS, **slow}))
-    temp = _short_dir()
+    # No --ray-temp-dir: the Ray's directory is leanagent's own, to be removed even after a SIGKILL.
     proc = _leanagent(home, "prove", "demo", "--backend-option", f"command={command}", "--tactics",
                       ",".join(TACTICS), "--tactic-timeout", "120", "--workers", "2", "--ray-address", "local",
-                      "--ray-num-cpus", "2", "--ray-temp-dir", str(temp))
+                      "--ray-num-cpus", "2")
     seen: set[psutil.Process] = set()
     deadline = time.monotonic() + 180
     try:
@@ -323,19 +329,23 @@ def test_a_driver_stopped_mid_proof_leaves_no_process(demo, home, tmp_path, sig)
         seen |= _tree(proc.pid)
         proc.send_signal(sig)
         t0 = time.monotonic()
-        proc.communicate(timeout=SLOW_TACTIC)
+        _, err = proc.communicate(timeout=SLOW_TACTIC)
         stopping = time.monotonic() - t0
     finally:
         if proc.poll() is None:
             proc.kill()
+    found = re.search(r"temporary directory (\S+)\)", err)
+    assert found, err
+    temp = Path(found.group(1))
     alive = [p for p in seen if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     deadline = time.monotonic() + 20
-    while alive and time.monotonic() < deadline:
+    while (alive or temp.exists()) and time.monotonic() < deadline:
         time.sleep(0.25)
         alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     try:
         assert not alive, f"left behind: {[(p.pid, p.name(), ' '.join(p.cmdline())[:80]) for p in alive]}"
         assert not ray_leftovers(temp)
+        assert not temp.exists(), f"Ray's temporary directory {temp} was left behind"
     finally:
         for p in alive:
             p.kill()
