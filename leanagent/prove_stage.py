@@ -5,19 +5,26 @@ as the premise retriever (for generators that use premises); with ``evaluate`` t
 theorems of every repository learned so far are re-proved too, giving Pass@1 per
 (checkpoint, repository) in ``evaluations`` and a row beside R@10 in the run report.
 Without a Lean toolchain (or a source checkout) the stage is skipped and its info holds
-the reason, in the words of the error: what to install.
+the reason, in the words of the error: what to install. With ``workers`` > 1 (``leanagent
+run --prove-workers N``) the theorems go to the same Ray actor pool as ``leanagent prove
+--workers N`` (`leanagent.distributed.proving`), started after the toolchain check and
+stopped when the stage ends; the driver still writes every result.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from database.errors import LeanAgentError
 from database.home import Home
 from database.store import Repository, Store
 from prover.lean.interface import ToolchainMissing
 from prover.proving import ProverConfig, RetrievalSpec
+
+if TYPE_CHECKING:
+    from leanagent.distributed.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,11 @@ class LifelongProving:
     config: ProverConfig
     home: Home
     evaluate: bool = False  # also Pass@1 on the test split of every repository so far
+    workers: int = 1  # > 1: a Ray actor pool on `runtime` (see the module doc)
+    gpus_per_worker: float = 0.0
+    runtime: Runtime | None = None
+    #: Environment variables for the workers (e.g. PATH to a Lean toolchain); None: the nodes' own.
+    env: dict[str, str] | None = None
 
     def _config(self, checkpoint_id: int | None) -> ProverConfig:
         from prover.generator import GeneratorConfig
@@ -39,6 +51,7 @@ class LifelongProving:
 
     def __call__(self, store: Store, repo: Repository, *, checkpoint_id: int | None, run_id: int,
                  seen: list[Repository]) -> tuple[str, dict[str, Any]]:
+        from leanagent.distributed.proving import open_executor
         from prover.driver import ProveRequest, check_toolchain, prove_repository, repository_root
         from prover.proving import Prover
 
@@ -49,16 +62,21 @@ class LifelongProving:
             check_toolchain(config, repository_root(repo))
         except (ToolchainMissing, LeanAgentError) as exc:
             return "skipped", {**base, "reason": f"skipped: {exc}"}
-        with Prover(config) as prover:
-            base["generator"] = prover.generator.name
-            summary = prove_repository(store, repo, config=config, prover=prover,
+        with contextlib.ExitStack() as stack:
+            executor = stack.enter_context(open_executor(self.runtime, config, workers=self.workers,
+                                                         gpus_per_worker=self.gpus_per_worker, env=self.env))
+            prover = None if executor is not None else stack.enter_context(Prover(config))
+            summary = prove_repository(store, repo, config=config, prover=prover, executor=executor,
                                        request=ProveRequest(run_id=run_id, checkpoint_id=checkpoint_id))
+            base["generator"] = prover.generator.name if prover is not None else summary.generator
+            if executor is not None:
+                base["workers"] = len(executor.worker_pids())  # 0 when there was nothing to prove
             info = {**base, **summary.counts}
             if self.evaluate:
                 info["evaluate"] = []
                 for r in seen:
                     try:
-                        e = prove_repository(store, r, config=config, prover=prover,
+                        e = prove_repository(store, r, config=config, prover=prover, executor=executor,
                                              request=ProveRequest(purpose="evaluate", run_id=run_id,
                                                                   checkpoint_id=checkpoint_id))
                     except LeanAgentError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import click
@@ -51,6 +52,11 @@ if TYPE_CHECKING:
 @click.option("--prove-max-expansions", type=int, default=None, help="Expanded states per theorem [no limit].")
 @click.option("--prove-evaluate", is_flag=True,
               help="Also re-prove the test theorems of every repository so far (Pass@1 beside R@10).")
+@click.option("--prove-workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Theorems proved at once by Ray actors (as `prove --workers`; see --ray-address); 1 proves "
+              "in this process.")
+@click.option("--prove-gpus-per-worker", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="GPUs each prove-stage worker reserves on the Ray cluster.")
 @json_option("the run summary")
 @pass_app
 @handle_errors
@@ -59,7 +65,8 @@ def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, dat
             name: str | None, ray_address: str | None, no_prove: bool, prove_generator: str,
             prove_tactics: str | None, prove_backend: str, prove_backend_option: tuple[str, ...],
             prove_repl: str | None, prove_timeout: float, prove_max_expansions: int | None,
-            prove_evaluate: bool, as_json: bool, options: ConfigOptions) -> None:
+            prove_evaluate: bool, prove_workers: int, prove_gpus_per_worker: float, as_json: bool,
+            options: ConfigOptions) -> None:
     """Learn every repository not yet learned, in curriculum order; resumable.
 
     Per repository: data -> baseline -> train -> (fisher) -> index -> evaluate -> prove.
@@ -69,6 +76,7 @@ def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, dat
     from curriculum import CurriculumConfig
     from database.errors import ConfigError
     from leanagent.distributed.encode import ray_encode
+    from leanagent.distributed.proving import uses_pool
     from leanagent.lifelong import RetrieverLearner, RunConfig, run_lifelong
 
     train = options.train()
@@ -85,7 +93,11 @@ def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, dat
         )
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from exc
-    with app.store() as store, open_runtime(app, ray_address, want_ray=False) as rt:
+    parallel_prove = not no_prove and uses_pool(prove_workers, prove_gpus_per_worker)
+    with app.store() as store, open_runtime(app, ray_address, want_ray=parallel_prove) as rt:
+        if parallel_prove and not rt.active:
+            raise click.UsageError("--prove-workers > 1 (or --prove-gpus-per-worker) proves on Ray, but Ray is off "
+                                   "here (--ray-address off, or Ray not installed: pip install 'leanagent[ray]')")
         repos = store.find_repositories(repo_refs) if repo_refs else None
         if not store.repositories():
             from database.errors import RepositoryNotFound
@@ -94,8 +106,9 @@ def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, dat
         learner = RetrieverLearner.create(store, app.home, config, progress=True, encode=ray_encode(rt))
         stage = None
         if not no_prove:
-            stage = _prove_stage(app, prove_generator, prove_tactics, prove_backend, prove_backend_option,
-                                 prove_repl, prove_timeout, prove_max_expansions, prove_evaluate)
+            stage = replace(_prove_stage(app, prove_generator, prove_tactics, prove_backend, prove_backend_option,
+                                         prove_repl, prove_timeout, prove_max_expansions, prove_evaluate),
+                            workers=prove_workers, gpus_per_worker=prove_gpus_per_worker, runtime=rt)
         summary = run_lifelong(store, learner, config, repos=repos, name=name, on_event=info, prove=stage)
     info(f"run '{shown(summary.name)}': {summary.positions} repositories learned; see `leanagent metrics`")
     if as_json:

@@ -10,6 +10,7 @@ import click
 
 from . import App, emit_json, handle_errors, info, main, pass_app
 from .options import json_option
+from .ray_options import open_runtime, ray_address_option
 
 
 def _backend_options(values: tuple[str, ...], repl: str | None) -> dict[str, str]:
@@ -166,18 +167,27 @@ class _Progress:
               help="With --evaluate: which split of the retriever's splits to re-prove.")
 @click.option("--limit", type=int, default=None, help="At most N theorems per repository.")
 @prover_options
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Theorems proved at once, each by a Ray actor with its own generator, retriever and Lean "
+              "backend (see --ray-address); 1 proves in this process, without Ray.")
+@click.option("--gpus-per-worker", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="GPUs each worker reserves on the Ray cluster (fractions share a GPU; more than 0 proves on "
+              "Ray even with one worker).")
+@ray_address_option
 @json_option("the results")
 @pass_app
 @handle_errors
 def prove(app: App, repo_ref: str | None, theorems: tuple[str, ...], evaluate: bool, split: str, limit: int | None,
-          as_json: bool, **options: Any) -> None:
+          workers: int, gpus_per_worker: float, ray_address: str | None, as_json: bool, **options: Any) -> None:
     """Search for proofs of a repository's sorry theorems (all repositories without REPO).
 
     A proof counts only once Lean accepts it in its file (whole-file check, standard
     axioms only); accepted proofs are stored with their provenance and the theorem is
     marked proved. Needs a Lean toolchain: without one, says what to install and exits 1.
+    With --workers N, N Ray actors prove at once; this process still writes every result.
     """
-    from prover.driver import ProveError, ProveRequest, prove_repository
+    from leanagent.distributed.proving import open_executor, uses_pool
+    from prover.driver import ProveRequest
 
     summaries = []
     with app.store() as store:
@@ -185,31 +195,61 @@ def prove(app: App, repo_ref: str | None, theorems: tuple[str, ...], evaluate: b
         if not repos:
             raise click.ClickException("no repository yet: add one with `leanagent add SOURCE`")
         config, checkpoint_id = build_prover_config(app, store, **options)
-        for repo in repos:
-            request = ProveRequest(purpose="evaluate" if evaluate else "sorry", theorems=theorems, split=split,
-                                   limit=limit, checkpoint_id=checkpoint_id)
-            progress = _Progress(repo.name, "re-prove" if evaluate else "prove", quiet=as_json)
-            try:
-                summary = prove_repository(store, repo, config=config, request=request, on_start=progress.start,
-                                           on_outcome=progress.done)
-            except ProveError as exc:
-                if repo_ref:
-                    raise
-                info(f"{repo.name}: skipped: {exc}")  # one repository without sources does not stop the others
-                continue
-            finally:
-                progress.close()
-            c = summary.counts
-            if c["attempted"]:
-                tail = (f"; Pass@1 {c['pass_at_1']:.1f}% (stored in evaluations)" if evaluate else "")
-                info(f"{repo.name}: {c['proved']} of {c['attempted']} proved, {c['failed']} failed, "
-                     f"{c['errors']} error(s){tail}; stop reasons: "
-                     + ", ".join(f"{k} {v}" for k, v in c["by_stop_reason"].items()))
-            else:
-                info(f"{repo.name}: nothing to {'re-prove' if evaluate else 'prove'}")
-            summaries.append(summary.as_json())
+        requests = {repo.id: ProveRequest(purpose="evaluate" if evaluate else "sorry", theorems=theorems,
+                                          split=split, limit=limit, checkpoint_id=checkpoint_id) for repo in repos}
+        parallel = uses_pool(workers, gpus_per_worker)
+        if parallel:  # the in-process path checks per repository; here before Ray starts
+            _check_toolchain(store, repos, requests, config, strict=repo_ref is not None)
+        with open_runtime(app, ray_address, want_ray=parallel) as rt, \
+                open_executor(rt, config, workers=workers, gpus_per_worker=gpus_per_worker, on_event=info) as run:
+            for repo in repos:
+                summary = _prove_one(store, repo, config, requests[repo.id], run, evaluate=evaluate,
+                                     strict=repo_ref is not None, quiet=as_json)
+                if summary is not None:
+                    summaries.append(summary)
     if as_json:
         emit_json(summaries[0] if repo_ref else summaries)
+
+
+def _check_toolchain(store: Any, repos: list[Any], requests: dict[int, Any], config: Any, *, strict: bool) -> None:
+    """`ToolchainMissing` unless the backend runs in every repository with something to prove."""
+    from prover.driver import ProveError, check_toolchain, proof_tasks
+
+    for repo in repos:
+        try:
+            tasks = proof_tasks(store, repo, requests[repo.id])
+        except ProveError:
+            if strict:
+                raise
+            continue  # reported as skipped when its turn comes
+        if tasks:
+            check_toolchain(config, tasks[0].theorem.project)
+
+
+def _prove_one(store: Any, repo: Any, config: Any, request: Any, executor: Any, *, evaluate: bool, strict: bool,
+               quiet: bool) -> dict[str, Any] | None:
+    from prover.driver import ProveError, prove_repository
+
+    progress = _Progress(repo.name, "re-prove" if evaluate else "prove", quiet=quiet)
+    try:
+        summary = prove_repository(store, repo, config=config, request=request, on_start=progress.start,
+                                   on_outcome=progress.done, executor=executor)
+    except ProveError as exc:
+        if strict:
+            raise
+        info(f"{repo.name}: skipped: {exc}")  # one repository without sources does not stop the others
+        return None
+    finally:
+        progress.close()
+    c = summary.counts
+    if c["attempted"]:
+        tail = (f"; Pass@1 {c['pass_at_1']:.1f}% (stored in evaluations)" if evaluate else "")
+        info(f"{repo.name}: {c['proved']} of {c['attempted']} proved, {c['failed']} failed, "
+             f"{c['errors']} error(s){tail}; stop reasons: "
+             + ", ".join(f"{k} {v}" for k, v in c["by_stop_reason"].items()))
+    else:
+        info(f"{repo.name}: nothing to {'re-prove' if evaluate else 'prove'}")
+    return summary.as_json()
 
 
 @main.command("write-back")

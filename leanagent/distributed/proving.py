@@ -12,12 +12,25 @@ one, and the theorem it held is retried once on the new worker; if that worker d
 it too, the theorem is recorded as failed, stop reason ``worker_died``, with Ray's
 message, and the run goes on. A worker that cannot even start (a missing model, a bad
 config) stops the run instead: a new one would fail the same way.
+
+Nothing outlives the pool. Lean backends run in their own sessions (so that ``lake`` and
+the Lean it spawns die together, `prover.lean.processes`), which also means a worker's
+death does not take them along: a REPL busy in a long tactic would go on until it next
+reads its (closed) stdin. So each actor kills its own Lean process groups when it is
+told to stop -- through a second concurrency group, which answers while a proof is
+running -- and, from a watchdog thread, when its parent (the raylet) is gone, which is
+what happens to a local Ray whose driver crashed. `open_executor` is the one way the
+CLI and the lifelong loop get an executor: in process for one worker, this pool for
+more.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -29,12 +42,7 @@ from database.errors import LeanAgentError
 from .runtime import Runtime, task_threads
 
 if TYPE_CHECKING:
-    # The prover lands separately; until it has, these names are unknown to mypy.
-    from prover.proving import (  # type: ignore[import-not-found, unused-ignore]
-        ProofOutcome,
-        ProofTask,
-        ProverConfig,
-    )
+    from prover.proving import ProofOutcome, ProofTask, ProverConfig
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +56,57 @@ class WorkerStartError(LeanAgentError):
     """A proving worker could not be built (its message says why)."""
 
 
+#: The actor's second concurrency group: `ProverActor.stop` runs there, beside a proof.
+CONTROL_GROUP = "control"
+#: How often an actor's watchdog checks that its parent (the raylet) is alive.
+WATCHDOG_SECONDS = 1.0
+
+
+def kill_descendants(pid: int | None = None) -> list[int]:
+    """SIGKILL every descendant of ``pid`` (default: this process), each with its
+    process group when it leads one (a Lean backend's session: lake and its Lean)."""
+    import psutil
+
+    try:
+        children = psutil.Process(pid or os.getpid()).children(recursive=True)
+    except psutil.Error:
+        return []
+    killed = []
+    for child in children:
+        with contextlib.suppress(psutil.Error, OSError):
+            if os.getpgid(child.pid) == child.pid:
+                os.killpg(child.pid, signal.SIGKILL)
+            else:
+                child.kill()
+            killed.append(child.pid)
+    return killed
+
+
+def _die(code: int) -> None:
+    """Kill this process's Lean processes and exit at once, not returning to a proof
+    in another thread. Twice: a backend that saw its REPL die may have started a new
+    one in between."""
+    kill_descendants()
+    kill_descendants()
+    os._exit(code)
+
+
+def _watch_parent(parent: int) -> None:
+    """Once this actor's parent is gone (it was re-parented), end like `_die`."""
+    while True:
+        time.sleep(WATCHDOG_SECONDS)
+        if os.getppid() != parent:
+            _die(1)
+
+
 class ProverActor:
     """One Ray actor: a `Prover` built once, proving one theorem per call."""
 
     def __init__(self, config: ProverConfig) -> None:
-        from prover.proving import Prover  # type: ignore[import-not-found, unused-ignore]
+        from prover.proving import Prover
 
         self.threads = task_threads()
+        threading.Thread(target=_watch_parent, args=(os.getppid(),), name="leanagent-watchdog", daemon=True).start()
         self.prover = Prover(config)
 
     def ready(self) -> dict[str, Any]:
@@ -66,14 +118,19 @@ class ProverActor:
     def close(self) -> None:
         self.prover.close()
 
+    def stop(self) -> None:
+        """Kill this worker's Lean processes and end the worker, without waiting for
+        the proof in progress (called in `CONTROL_GROUP`, so it runs beside one)."""
+        _die(0)
+
 
 def lost_outcome(task: ProofTask, *, status: str, stop_reason: str, backend: str, generator: str, reason: str,
                  started_at: str, seconds: float, details: dict[str, Any]) -> ProofOutcome:
     """The outcome recorded for a theorem whose worker gave no outcome (it died, or
     `Prover.prove` raised), so that it stays in the denominator with its reason."""
     from database.store import utcnow
-    from prover.proving import ProofOutcome  # type: ignore[import-not-found, unused-ignore]
-    from prover.search import SearchResult, StopReason  # type: ignore[import-not-found, unused-ignore]
+    from prover.proving import ProofOutcome
+    from prover.search import SearchResult, StopReason
 
     search = SearchResult(stop_reason=StopReason.BACKEND_ERROR, proof=None, nodes_expanded=0, nodes=0,
                           lean_calls=0, seconds=seconds, generator_seconds=0.0, lean_seconds=0.0, error=reason)
@@ -113,6 +170,7 @@ class RayProverPool:
     _running: dict[Any, tuple[_Slot, ProofTask, int, str, float]] = field(default_factory=dict, init=False,
                                                                           repr=False)
     _names: tuple[str, str] = field(default=("?", "?"), init=False, repr=False)
+    _busy: set[int] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -128,7 +186,8 @@ class RayProverPool:
                                    "max_restarts": 0, "max_task_retries": 0}
         if self.env:
             options["runtime_env"] = {"env_vars": dict(self.env)}
-        cls = ray.remote(ProverActor).options(**options)
+        # Ray takes concurrency groups only in `ray.remote`, not in `.options`.
+        cls = ray.remote(concurrency_groups={CONTROL_GROUP: 1})(ProverActor).options(**options)
         return _Slot(cls.remote(self.config))
 
     def _wait_ready(self, slots: list[_Slot]) -> None:
@@ -230,17 +289,29 @@ class RayProverPool:
                 free.append(slot)
                 yield outcome
         finally:
+            # Interrupted (Ctrl-C, an error in the driver) with proofs in flight: those
+            # workers are busy, and `close` would wait for their proofs to end.
+            self._busy = {id(slot.actor) for slot, *_ in self._running.values()}
             self._running.clear()
 
     def close(self) -> None:
+        """Stop every worker: an idle one closes its prover (its Lean processes end
+        cleanly); a busy one has its Lean processes killed at once. Then the actors go."""
         ray = self.runtime.ray
-        for s in self._slots:
+        busy = [s for s in self._slots if id(s.actor) in self._busy]
+        idle = [s for s in self._slots if id(s.actor) not in self._busy]
+        calls = [s.actor.stop.options(concurrency_group=CONTROL_GROUP).remote() for s in busy]
+        calls += [s.actor.close.remote() for s in idle]
+        if calls:
             try:
-                ray.get(s.actor.close.remote(), timeout=30)
+                ray.wait(calls, num_returns=len(calls), timeout=30)
             except Exception:  # a dead or hung worker: killed below either way
-                log.debug("closing prover worker %s failed", s.pid, exc_info=True)
-            ray.kill(s.actor, no_restart=True)
+                log.debug("stopping the prover workers failed", exc_info=True)
+        for s in self._slots:
+            with contextlib.suppress(Exception):
+                ray.kill(s.actor, no_restart=True)
         self._slots = []
+        self._busy = set()
 
     def __enter__(self) -> RayProverPool:
         return self
@@ -252,3 +323,40 @@ class RayProverPool:
 def _cause(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return " ".join(line.strip() for line in text[:3])[:400] if text else type(exc).__name__
+
+
+def uses_pool(workers: int, gpus_per_worker: float) -> bool:
+    """Whether proving goes to Ray actors: more than one worker, or a worker that needs
+    a GPU of the cluster. One CPU worker proves in this process, with no Ray at all."""
+    return workers > 1 or gpus_per_worker > 0
+
+
+@contextlib.contextmanager
+def open_executor(
+    runtime: Runtime | None,
+    config: ProverConfig,
+    *,
+    workers: int = 1,
+    gpus_per_worker: float = 0.0,
+    cpus_per_worker: float = 1.0,
+    env: dict[str, str] | None = None,
+    on_event: Callable[[str], None] = lambda _m: None,
+) -> Iterator[RayProverPool | None]:
+    """The executor for `prover.driver.prove_repository`: None (prove in this process)
+    unless `uses_pool`, else a `RayProverPool` (its workers start on first use), closed
+    -- workers and their Lean processes gone -- when the block ends, however it ends."""
+    if workers < 1:
+        raise LeanAgentError(f"--workers must be >= 1 (got {workers})")
+    if gpus_per_worker < 0:
+        raise LeanAgentError(f"--gpus-per-worker must be >= 0 (got {gpus_per_worker:g})")
+    if not uses_pool(workers, gpus_per_worker):
+        yield None
+        return
+    if runtime is None or not runtime.active:
+        raise LeanAgentError(
+            f"--workers {workers}" + (f" --gpus-per-worker {gpus_per_worker:g}" if gpus_per_worker else "")
+            + " proves on Ray, but Ray is off here (--ray-address off, or Ray is not installed: "
+            "pip install 'leanagent[ray]'); use --workers 1 to prove in this process")
+    with RayProverPool(runtime, config, workers=workers, cpus_per_worker=cpus_per_worker,
+                       gpus_per_worker=gpus_per_worker, env=env, on_event=on_event) as pool:
+        yield pool

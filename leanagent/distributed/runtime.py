@@ -24,9 +24,11 @@ so it goes under the system temporary directory, never under the leanagent home 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -248,12 +250,39 @@ def _start_local(ray: Any, settings: RaySettings, say: Callable[[str], None],
         if isinstance(exc, Exception):
             raise RayUnavailable(f"cannot start a local Ray in {temp_dir}: {exc}") from exc
         raise
+    reaper = _start_reaper(temp_dir, remove)
     rt = Runtime("local", settings, address="local", temp_dir=temp_dir, ray=ray)
     say(f"ray: started {rt.describe()} in {time.perf_counter() - started:.1f} s")
     try:
         yield rt
     finally:
+        _stop_reaper(reaper)
         _stop_local(ray, temp_dir, remove)
+
+
+def _start_reaper(temp_dir: Path, remove: bool) -> subprocess.Popen[bytes] | None:
+    """`leanagent.distributed.reaper`, which cleans up this Ray if this process is killed
+    before it can (None, with a warning, if it cannot start: Ray still runs, as before)."""
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "leanagent.distributed.reaper"], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        assert proc.stdin is not None
+        proc.stdin.write((json.dumps({"driver": os.getpid(), "temp_dir": str(temp_dir), "remove": remove})
+                          + "\n").encode())
+        proc.stdin.close()
+    except OSError as exc:
+        log.warning("cannot start the reaper of the local Ray (%s): if this process is killed, Ray's "
+                    "processes under %s may stay behind", exc, temp_dir)
+        return None
+    return proc
+
+
+def _stop_reaper(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is None:
+        return
+    proc.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=10)
 
 
 def task_threads() -> int:
