@@ -21,7 +21,8 @@ from prover.proving import BackendSpec, ProofTask, Prover, ProverConfig
 from prover.search import SearchConfig
 
 TACTICS = ("rfl", "simp", "decide")
-PLACEHOLDER_AXIOMS = {"axioms": {"Demo.about_placeholder": ["propext", "sorryAx"]}}
+PLACEHOLDER_AXIOMS = {"axioms": {"Demo.about_placeholder": ["propext", "sorryAx"]},
+                      "sorry_sources": {"Demo.about_placeholder": ["Demo.placeholder"]}}
 
 
 @pytest.fixture
@@ -44,6 +45,15 @@ def test_a_repository_is_proved_and_every_result_stored(demo, store, tmp_path) -
     c = summary.counts
     assert (c["attempted"], c["proved"], c["failed"], c["errors"]) == (4, 3, 1, 0)
     assert c["depends_on_sorry"] == 1 and c["by_stop_reason"] == {"exhausted": 1, "proved": 3}
+    # the placeholder-dependent proof is counted beside Pass@1, never inside it
+    assert c["proved_clean"] == 2 and c["pass_at_1"] == 50.0 and c["pass_at_1_depends_on_sorry"] == 25.0
+    # ... and the report's theorem table shows the flag with the status
+    from leanagent.report.data import ReportData
+
+    (table,) = [t for t in ReportData(store).repository(repo)["tables"] if t["id"] == "theorems"]
+    shown = {row[1]: row[4] for row in table["rows"]}
+    assert shown["Demo.about_placeholder"] == "proved_by_agent (depends on sorry)"
+    assert shown["Demo.easy"] == "proved_by_agent" and shown["Demo.hard"] == "sorry"
     rows = {r["full_name"]: r for r in store.proof_attempts.find(repo=repo)}
     assert set(rows) == {"Demo.easy", "Demo.attr_thm", "Demo.about_placeholder", "Demo.hard"}
     easy = rows["Demo.easy"]
@@ -155,6 +165,14 @@ def test_leanagent_prove_and_write_back(demo, home, tmp_path) -> None:
     assert out["attempted"] == 4 and out["proved"] == 3 and out["generator"] == "automation"
     assert {r["theorem"]: r["status"] for r in out["results"]}["Demo.hard"] == "failed"
     assert "✓ Demo.easy" in res.stderr and "3 of 4 proved" in res.stderr
+    # the listing shows which proofs hold only through a sorry placeholder, in text and JSON
+    listed = {t["full_name"]: t for t in json.loads(_cli(home, "theorems", "demo", "--json").stdout)}
+    assert listed["Demo.about_placeholder"]["status"] == "proved_by_agent"
+    assert listed["Demo.about_placeholder"]["depends_on_sorry"] is True
+    assert listed["Demo.easy"]["depends_on_sorry"] is False and listed["Demo.hard"]["depends_on_sorry"] is False
+    lines = {line.split()[-3]: line for line in _cli(home, "theorems", "demo").stdout.splitlines()}
+    assert lines["Demo.about_placeholder"].startswith("proved_by_agent (depends on sorry) ")
+    assert lines["Demo.easy"].startswith("proved_by_agent ") and "depends" not in lines["Demo.easy"]
     res = _cli(home, "write-back", "demo", "--branch", "proofs", "--json")
     assert res.exit_code == 0, res.output
     wb = json.loads(res.stdout)

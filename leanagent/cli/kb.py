@@ -175,7 +175,11 @@ _STATUS = {"proven": "proven", "sorry": "sorry", "proved": "proved_by_agent", "n
 @pass_app
 @handle_errors
 def theorems(app: App, repo: str, status: str | None, dependencies: bool, as_json: bool) -> None:
-    """List the theorems of REPO (name, URL, NAME@COMMIT or id)."""
+    """List the theorems of REPO (name, URL, NAME@COMMIT or id). A theorem proved only
+    through a sorry placeholder shows as `proved_by_agent (depends on sorry)`
+    (`depends_on_sorry` in --json)."""
+    from database.store import status_label
+
     with app.store(readonly=True) as store:
         r = store.find_repository(repo)
         rows = store.theorems(r, status=_STATUS[status] if status else None, include_dependencies=dependencies)
@@ -183,7 +187,7 @@ def theorems(app: App, repo: str, status: str | None, dependencies: bool, as_jso
         emit_json(rows)
         return
     for t in rows:
-        click.echo(f"{t['status']:15} {shown(t['file'])}:{t['start'][0]}  {shown(t['full_name'])}  "
+        click.echo(f"{status_label(t):15} {shown(t['file'])}:{t['start'][0]}  {shown(t['full_name'])}  "
                    f"({t['num_steps']} steps)")
     info(f"{len(rows)} theorems")
 
