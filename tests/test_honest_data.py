@@ -204,6 +204,27 @@ def test_a_local_path_is_never_exported(tmp_path: Path, checkout: Path, fixtures
     assert _cli(home3, "add", str(plain), "--url", "file:///etc").exit_code == 1
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+def test_a_url_with_credentials_is_accepted_without_them(tmp_path: Path, checkout: Path) -> None:
+    from leanagent.tracing.git import check_url, is_git_url
+
+    assert check_url("https://TOK:pw@github.com/x/proj") == "https://github.com/x/proj"
+    assert check_url("https://TOK@github.com/x/proj.git") == "https://github.com/x/proj"
+    assert check_url("ssh://git:pw@host.org/x/proj") == "ssh://git@host.org/x/proj"
+    assert is_git_url("https://TOK:pw@github.com/x/proj")  # a clone source with a token is a URL too
+    home = tmp_path / "home"
+    r = _cli(home, "add", str(checkout), "--url", "https://TOK:pw@github.com/x/proj")
+    assert r.exit_code == 0, r.output
+    assert "TOK" not in r.output and "pw@" not in r.output
+    r = _cli(home, "repos", "--json")
+    assert [x["url"] for x in json.loads(r.stdout)] == ["https://github.com/x/proj"]
+    stored = [p.read_bytes() for p in home.glob("leanagent.db*")]  # the database and any WAL beside it
+    assert stored and not any(b"TOK" in b for b in stored)
+    # still refused when what is left is no repository URL, and the message has no credentials
+    r = _cli(home, "add", str(checkout), "--url", "https://TOK:pw@github.com")
+    assert r.exit_code == 1 and "not a repository URL" in r.output and "TOK" not in r.output
+
+
 # -- the static indexer's artefacts ------------------------------------------------------------------
 
 
