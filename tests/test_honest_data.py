@@ -61,11 +61,41 @@ def test_force_replaces_only_an_earlier_export(tmp_path: Path, fixtures: Path) -
     # an earlier export (it has the marker) is replaced
     out = tmp_path / "out"
     assert _cli(home, "export", str(out)).exit_code == 0 and (out / MARKER).is_file()
-    (out / "stale.txt").write_text("from before")
+    marker = json.loads((out / MARKER).read_text())
+    assert (marker["format"], marker["version"]) == ("leanagent-export", 1)
+    assert "random/train.json" in marker["files"] and "metadata.json" in marker["files"]
+    assert sorted(marker["files"]) == sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                                             if p.is_file() and p.name != MARKER)
     r = _cli(home, "export", str(out), "--force")
     assert r.exit_code == 0, r.output
-    assert (out / "random" / "train.json").is_file() and not (out / "stale.txt").exists()
+    assert (out / "random" / "train.json").is_file()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no leftovers
+    # ... but not when something else was put beside it: that is never deleted
+    (out / "notes.txt").write_text("mine")
+    (out / "random" / "extra.json").write_text("[]")
+    r = _cli(home, "export", str(out), "--force")
+    assert r.exit_code == 1 and "notes.txt" in r.output and "random/extra.json" in r.output
+    assert "move those out of it" in r.output and (out / "notes.txt").read_text() == "mine"
+    (out / "notes.txt").unlink()
+    (out / "random" / "extra.json").unlink()
+    # a marker that is empty, not JSON, another format or without its file list is no marker
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("months of work")
+    for text in ("", "not json", '{"format": "other", "version": 1, "files": []}',
+                 '{"format": "leanagent-export", "version": 99, "files": ["thesis.tex"]}',
+                 '{"format": "leanagent-export", "version": 1}',
+                 '{"format": "leanagent-export", "version": 1, "files": ["../x"]}',
+                 '{"exporter": "leanagent", "repositories": []}'):  # an older marker: no file list
+        (mine / MARKER).write_text(text)
+        r = _cli(home, "export", str(mine), "--force")
+        assert r.exit_code == 1 and "--force will not replace it" in r.output, (text, r.output)
+        assert (mine / "thesis.tex").read_text() == "months of work"
+    # a valid marker does not cover what it does not list
+    (mine / MARKER).write_text('{"format": "leanagent-export", "version": 1, "files": ["metadata.json"]}')
+    r = _cli(home, "export", str(mine), "--force")
+    assert r.exit_code == 1 and "thesis.tex" in r.output and (mine / "thesis.tex").is_file()
+    assert _cli(home, "export", str(out), "--force").exit_code == 0  # the export itself, again
 
 
 # -- LeanAgent's ./.lake definition paths ---------------------------------------------------------------
