@@ -113,10 +113,17 @@ def _print_summaries(summaries: list[IngestSummary]) -> None:
         for d in caveats:
             info(f"  caveat: {shown(d.message)}")
         for d in others[:20]:
-            where = f"{shown(d.file_path)}:{d.line}: " if d.file_path else ""
+            where = _where(d.file_path, d.line)
             info(f"  {d.severity}: {where}{shown(d.message)}")
         if len(others) > 20:
             info(f"  ... and {len(others) - 20} more (see the diagnostics table)")
+
+
+def _where(file_path: str | None, line: int | None) -> str:
+    """``file:line: ``, ``file: `` when the line is not known, nothing without a file."""
+    if not file_path:
+        return ""
+    return f"{shown(file_path)}:{line}: " if line is not None else f"{shown(file_path)}: "
 
 
 def print_outcome(o: AddOutcome) -> None:
