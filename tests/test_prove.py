@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -179,8 +180,24 @@ def test_leanagent_prove_and_write_back(demo, home, tmp_path) -> None:
     assert wb["branch"] == "proofs" and wb["files"] == ["Demo/Basic.lean"] and wb["depends_on_sorry"] == 1
     assert Path(wb["patch"]).is_file() and Path(wb["patch"]).is_relative_to(home / "reports")
     assert (root / "Demo" / "Basic.lean").read_text().count("sorry") == 2  # the doc comment and `hard`
+    # it says that the checkout stays on the new branch, what that does to `prove`, and how to go back
+    assert wb["note"] in res.stderr and "left on branch proofs" in wb["note"]
+    assert "stops with source_changed" in wb["note"] and f"`git -C {root} checkout main`" in wb["note"]
     res = _cli(home, "write-back", "demo", "--branch", "again")
     assert res.exit_code == 1 and "changed since it was indexed" in res.output
+    # ... which is true: `hard` (below the inserted proofs) cannot be attempted on the new branch
+    args = ("prove", "demo", "--theorem", "Demo.hard", "--backend-option", f"command={command}", "--tactics",
+            ",".join(TACTICS), "--json")
+    (row,) = json.loads(_cli(home, *args).stdout)["results"]
+    assert (row["status"], row["open_reason"]) == ("error", "source_changed")
+    subprocess.run(["git", "-C", str(root), "checkout", "-q", "main"], check=True)  # as the note says
+    (row,) = json.loads(_cli(home, *args).stdout)["results"]
+    assert row["open_reason"] is None and row["stop_reason"] == "exhausted"
+
+
+def test_prove_usage_shows_repo_as_optional() -> None:
+    res = CliRunner().invoke(main, ["prove", "--help"], prog_name="leanagent")
+    assert res.exit_code == 0 and "Usage: leanagent prove [OPTIONS] [REPO]\n" in res.output
 
 
 def test_leanagent_prove_without_a_toolchain_exits_1_saying_what_to_install(demo, home, tmp_path,

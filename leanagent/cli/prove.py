@@ -157,7 +157,7 @@ class _Progress:
 
 
 @main.command()
-@click.argument("repo_ref", metavar="REPO", required=False)
+@click.argument("repo_ref", metavar="[REPO]", required=False)
 @click.option("--theorem", "theorems", multiple=True, metavar="NAME",
               help="Only this theorem (full name or last component; repeatable).")
 @click.option("--evaluate", is_flag=True,
@@ -263,7 +263,8 @@ def _prove_one(store: Any, repo: Any, config: Any, request: Any, executor: Any, 
 def write_back_cmd(app: App, repo_ref: str, branch: str | None, patch_path: str | None, as_json: bool) -> None:
     """Write the accepted proofs of REPO into its source, committed on a new git branch,
     with a patch file. Refuses (changing nothing) if a file changed since indexing.
-    Nothing is pushed."""
+    Nothing is pushed. Leaves the checkout on the new branch: `git checkout` the previous
+    one before proving again (theorems below a change would stop with source_changed)."""
     import re
 
     from prover.driver import repository_root
@@ -280,7 +281,9 @@ def write_back_cmd(app: App, repo_ref: str, branch: str | None, patch_path: str 
     info(f"{len(result.proofs)} proof(s) written to {len(result.files)} file(s) on branch {result.branch} "
          f"(commit {result.commit[:12]}; you were on {result.previous}: `git switch {result.previous}` to go back); "
          f"patch: {result.patch}" + (f"; {flagged} depend on sorry placeholders" if flagged else "") + ". Nothing pushed.")
+    note = result.checkout_note(repository_root(repo))
+    info(note)
     if as_json:
         emit_json({"branch": result.branch, "previous": result.previous, "commit": result.commit,
                    "patch": str(result.patch), "files": list(result.files), "proofs": list(result.proofs),
-                   "checks": result.checks, "depends_on_sorry": flagged})
+                   "checks": result.checks, "depends_on_sorry": flagged, "note": note})
