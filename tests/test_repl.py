@@ -21,6 +21,7 @@ from prover.lean.interface import (
     LeanError,
     ProofFinished,
     ProofGivenUp,
+    TacticResult,
     TacticTimeout,
     TheoremOpenError,
     ToolchainMissing,
@@ -250,8 +251,9 @@ def test_a_repl_over_its_memory_limit_is_restarted_between_requests(tmp_path: Pa
     env = _backend(tmp_path, {"transcript": "proof_branching", "grow_at": 2, "grow_mb": 300},
                    {"transcript": "proof_branching"}, memory_limit_mb=200)
     with env:
-        s = env.open(ref)
+        s: TacticResult = env.open(ref)
         first = env._process.pid  # type: ignore[union-attr]
+        assert isinstance(s, GoalState)
         s = env.run_tactic(s, "apply And.intro", timeout=10)
         assert isinstance(s, GoalState) and env.stats.restarts == 0  # under the limit: no restart
         s = env.run_tactic(s, "exact h1.left", timeout=10)  # answered; the process now holds 300 MiB more
