@@ -74,8 +74,9 @@ class ProverConfig:
 
 @dataclass(frozen=True)
 class ProofTask:
-    """One theorem to prove. ``placeholders``: declarations of the repository that hold
-    ``sorry`` (full names): a statement naming one is flagged ``depends_on_sorry``."""
+    """One theorem to prove. ``placeholders``: definitions of the repository that hold
+    ``sorry`` (full names): a proof whose ``sorryAx`` Lean traces to these alone is
+    accepted, flagged ``depends_on_sorry`` (`prover.lean.verify`)."""
 
     theorem: TheoremRef
     repo_id: int
