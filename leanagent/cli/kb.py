@@ -231,8 +231,8 @@ def sorries(app: App, repo: str | None, dependencies: bool, as_json: bool) -> No
 @click.option("--test-fraction", type=click.FloatRange(0, 0.5), default=0.02, show_default=True,
               help="Fraction of theorems in each scheme's test split.")
 @click.option("--own-only", is_flag=True, help="Leave out dependency theorems (LeanDojo includes them).")
-@click.option("--force", is_flag=True, help="Replace DEST if it is an earlier leanagent export (it holds the "
-              ".leanagent-export marker) or empty; never anything else.")
+@click.option("--force", is_flag=True, help="Replace DEST if it is empty, or an earlier leanagent export: its "
+              ".leanagent-export marker parses and DEST holds only the files the marker lists; never anything else.")
 @json_option("the export summary")
 @pass_app
 @handle_errors
