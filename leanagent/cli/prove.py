@@ -243,8 +243,12 @@ def _prove_one(store: Any, repo: Any, config: Any, request: Any, executor: Any, 
         progress.close()
     c = summary.counts
     if c["attempted"]:
-        tail = (f"; Pass@1 {c['pass_at_1']:.1f}% (stored in evaluations)" if evaluate else "")
-        info(f"{repo.name}: {c['proved']} of {c['attempted']} proved, {c['failed']} failed, "
+        flagged = c["depends_on_sorry"]
+        # Pass@1 counts clean proofs only; placeholder-dependent ones are shown beside it.
+        extra = f" (+{c['pass_at_1_depends_on_sorry']:.1f}% only through sorry placeholders)" if flagged else ""
+        tail = (f"; Pass@1 {c['pass_at_1']:.1f}%{extra} (stored in evaluations)" if evaluate else "")
+        through = f" ({flagged} only through a sorry placeholder)" if flagged else ""
+        info(f"{repo.name}: {c['proved']} of {c['attempted']} proved{through}, {c['failed']} failed, "
              f"{c['errors']} error(s){tail}; stop reasons: "
              + ", ".join(f"{k} {v}" for k, v in c["by_stop_reason"].items()))
     else:
