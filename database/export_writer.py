@@ -60,9 +60,13 @@ class ExportResult:
 #: docs/data-formats.md): what static data supports honestly, without goal states.
 PAIRS_FILE = "premise_pairs.jsonl"
 
-#: Written into every export: ``--force`` replaces only a directory holding it (or an
-#: empty one), never anything else. See docs/data-formats.md.
+#: Written into every export: a JSON object naming the format (`MARKER_FORMAT`,
+#: `MARKER_VERSION`) and every file the export wrote. ``--force`` replaces only an empty
+#: directory or one whose marker parses and which holds nothing but the files it lists,
+#: never anything else. See docs/data-formats.md.
 MARKER = ".leanagent-export"
+MARKER_FORMAT = "leanagent-export"
+MARKER_VERSION = 1
 
 _URL = re.compile(r"^(?:https?|ssh|git)://[^/\s]+/\S+$|^[\w.-]+@[\w.-]+:\S+$")
 
@@ -83,8 +87,7 @@ def export_dataset(store: Store, repos: list[Repository], dest: Path, config: Ex
     try:
         result = _write(store, repos, tmp, config)
         result.dest = str(dest)
-        (tmp / MARKER).write_text(json.dumps({"exporter": "leanagent", "created": str(datetime.now(UTC)),
-                                              "repositories": [r.name for r in repos]}) + "\n")
+        _write_marker(tmp, repos)
         if dest.exists():
             # Move the old export aside, put the new one in place, then delete the old:
             # at no moment is DEST missing or half-written.
@@ -142,11 +145,78 @@ def _check_destination(store: Store, dest: Path, config: ExportConfig) -> None:
         empty = next(dest.iterdir(), None) is None
     except OSError as exc:
         raise ExportError(f"cannot read {dest}: {exc.strerror or exc}") from exc
-    if not empty and not (dest / MARKER).is_file():
+    if empty:
+        return
+    listed = _read_marker(dest)
+    unknown = _unlisted(dest, listed)
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
         raise ExportError(
-            f"{dest} is not a leanagent export (it has no {MARKER} file), so --force will not replace it: "
-            "choose another destination, or remove it yourself if you are sure"
+            f"{dest} holds what its earlier leanagent export did not write ({shown}), so --force will not replace "
+            "it: move those out of it (or choose another destination), then export again"
         )
+
+
+def _write_marker(out: Path, repos: list[Repository]) -> None:
+    """The marker, listing every file written into ``out`` (the export, before it is renamed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        exporter_version: str | None = version("leanagent")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        exporter_version = None
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name != MARKER)
+    (out / MARKER).write_text(json.dumps({
+        "format": MARKER_FORMAT, "version": MARKER_VERSION, "exporter": "leanagent", "leanagent_version": exporter_version,
+        "created": str(datetime.now(UTC)), "repositories": [r.name for r in repos], "files": files,
+    }, indent=1) + "\n", encoding="utf-8")
+
+
+def _read_marker(dest: Path) -> set[str]:
+    """The files the marker in ``dest`` lists; `ExportError` unless it is a leanagent
+    export marker of a known version."""
+    marker = dest / MARKER
+    refuse = (f"so --force will not replace it: choose another destination, or remove {dest} yourself if you "
+              "are sure nothing in it is needed")
+    if marker.is_symlink() or not marker.is_file():
+        raise ExportError(f"{dest} is not a leanagent export (it has no {MARKER} file), {refuse}")
+    try:
+        data = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExportError(f"{marker} is not a leanagent export marker ({exc}), {refuse}") from exc
+    if not isinstance(data, dict) or data.get("format") != MARKER_FORMAT:
+        raise ExportError(f"{marker} is not a leanagent export marker (no \"format\": \"{MARKER_FORMAT}\"), "
+                          f"{refuse}")
+    if data.get("version") != MARKER_VERSION:
+        raise ExportError(f"{marker} has version {data.get('version')!r}; this leanagent knows version "
+                          f"{MARKER_VERSION} only, {refuse}")
+    files = data.get("files")
+    if not isinstance(files, list) or not all(isinstance(f, str) and f and not f.startswith("/")
+                                              and ".." not in f.split("/") for f in files):
+        raise ExportError(f"{marker} has no valid \"files\" list (relative paths), {refuse}")
+    return set(files)
+
+
+def _unlisted(dest: Path, listed: set[str]) -> list[str]:
+    """What ``dest`` holds beyond the marker, the listed files and their directories
+    (links count as unlisted: they are never part of an export)."""
+    dirs = {"/".join(f.split("/")[:i]) for f in listed for i in range(1, f.count("/") + 1)}
+    out = []
+    for root, dirnames, filenames in os.walk(dest):
+        rel_root = Path(root).relative_to(dest)
+        for name in sorted(dirnames):
+            rel = (rel_root / name).as_posix()
+            if Path(root, name).is_symlink() or rel not in dirs:
+                out.append(rel + "/")
+        dirnames[:] = sorted(d for d in dirnames if (rel_root / d).as_posix() in dirs
+                             and not Path(root, d).is_symlink())
+        for name in sorted(filenames):
+            rel = (rel_root / name).as_posix()
+            if rel == MARKER:
+                continue
+            if rel not in listed or Path(root, name).is_symlink() or not Path(root, name).is_file():
+                out.append(rel)
+    return out
 
 
 def _write(store: Store, repos: list[Repository], out: Path, config: ExportConfig) -> ExportResult:

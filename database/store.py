@@ -25,7 +25,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -71,6 +71,18 @@ SHOWN_STATUS = (
     "(CASE WHEN t.status = 'proven' AND t.sorry_checked = 'tactics' AND t.num_steps = 0 "
     "THEN 'not_inspected' ELSE t.status END)"
 )
+#: A theorem proved by the agent only through a sorry placeholder: it has proofs, and
+#: every one of them is flagged ``depends_on_sorry`` (`prover.lean.verify`).
+DEPENDS_ON_SORRY = (
+    "(t.status = 'proved_by_agent' AND EXISTS (SELECT 1 FROM proofs p WHERE p.theorem_id = t.id) "
+    "AND NOT EXISTS (SELECT 1 FROM proofs p WHERE p.theorem_id = t.id AND p.depends_on_sorry = 0))"
+)
+
+
+def status_label(row: Mapping[str, Any]) -> str:
+    """The status as shown to a person: ``proved_by_agent (depends on sorry)`` when
+    the theorem's only proofs hold through a sorry placeholder."""
+    return f"{row['status']} (depends on sorry)" if row.get("depends_on_sorry") else str(row["status"])
 
 
 @dataclass(frozen=True)
@@ -499,7 +511,7 @@ class Store:
         sql = (
             "SELECT t.id, t.full_name, t.kind, f.path AS file, t.start_line, t.start_col, "
             f"t.end_line, t.end_col, t.statement, t.proof_style, {SHOWN_STATUS} AS status, t.num_steps, "
-            "t.difficulty, t.is_dependency, t.sorry_checked "
+            f"t.difficulty, t.is_dependency, t.sorry_checked, {DEPENDS_ON_SORRY} AS depends_on_sorry "
             "FROM repo_files rf JOIN files f ON f.id = rf.file_id "
             "JOIN theorems t ON t.file_id = f.id WHERE rf.repo_id = ?"
         )
@@ -516,6 +528,7 @@ class Store:
             row["start"] = [row.pop("start_line"), row.pop("start_col")]
             row["end"] = [row.pop("end_line"), row.pop("end_col")]
             row["is_dependency"] = bool(row["is_dependency"])
+            row["depends_on_sorry"] = bool(row["depends_on_sorry"])
             out.append(row)
         return out
 

@@ -84,8 +84,10 @@ def repository_root(repo: Repository) -> Path:
 
 
 def sorry_placeholders(store: Store, repo: Repository) -> tuple[str, ...]:
-    """Full names of the repository's declarations (own and dependencies) holding sorry."""
-    names = {s["full_name"] for s in store.sorries(repo, include_dependencies=True)}
+    """Full names of the repository's definitions (own and dependencies) holding sorry.
+    Theorems proved with sorry are not placeholders: a proof citing one is no proof
+    (`prover.lean.verify` refuses it)."""
+    names = {s["full_name"] for s in store.sorries(repo, include_dependencies=True) if s["theorem_id"] is None}
     return tuple(sorted(n for n in names if n and n != "example"))
 
 

@@ -46,6 +46,15 @@ class WriteBackResult:
     proofs: tuple[str, ...]  # theorem names written
     checks: dict[str, str] = field(default_factory=dict)  # file -> how "unchanged since indexing" was checked
 
+    def checkout_note(self, root: Path) -> str:
+        """What the new branch means for later proving, and how to go back (see
+        docs/proving.md, "Write-back"): the index describes the files as they were."""
+        files = ", ".join(self.files)
+        return (f"the checkout {root} is left on branch {self.branch}: while it is, `leanagent prove` of a theorem "
+                f"below an inserted proof in {files} stops with source_changed (the index describes these files "
+                f"as they were); go back first with `git -C {root} checkout {self.previous}`, or merge the branch "
+                "and `leanagent add` the checkout again")
+
 
 def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     try:

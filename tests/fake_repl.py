@@ -16,7 +16,9 @@ answers in one of two modes, chosen per launch by a scenario file::
   recorded request, and the k-th recorded response is written back byte for byte.
   ``skip`` drops the first recorded exchanges (the process starts as if they had
   happened); ``die_at`` exits with ``exit_code`` on receiving that request (137 is what
-  an out-of-memory kill looks like through ``lake``); ``hang_at`` never answers it.
+  an out-of-memory kill looks like through ``lake``); ``hang_at`` never answers it;
+  ``grow_at`` allocates (and touches) ``grow_mb`` MiB on receiving that request and
+  keeps it, as a REPL whose environments pile up does.
   A request that differs from the recording makes the fake exit 3 saying so.
 * ``{"mode": "script", "theorems": {NAME: GOAL}, "tactics": {GOAL: {TACTIC: RESULT}}}``
   answers from rules, in the REPL's response format, for tests that drive whole proof
@@ -83,6 +85,7 @@ def replay(spec: dict) -> None:
     requests = [_parse_request(b) for b in _blocks((root / f"{name}.in").read_text(encoding="utf-8"))]
     responses = _blocks((root / f"{name}.expected.out").read_text(encoding="utf-8"))
     k = int(spec.get("skip", 0))
+    ballast: list[bytearray] = []
     while True:
         raw = _read_request()
         if raw is None:
@@ -101,6 +104,8 @@ def replay(spec: dict) -> None:
             os._exit(int(spec.get("exit_code", 137)))
         if spec.get("hang_at") == k:
             time.sleep(3600)
+        if spec.get("grow_at") == k:
+            ballast.append(bytearray(b"\x01" * (int(spec.get("grow_mb", 100)) << 20)))
         if k >= len(requests):
             sys.stderr.write(f"fake REPL: no recorded request {k} in {name}\n")
             sys.exit(3)

@@ -61,11 +61,41 @@ def test_force_replaces_only_an_earlier_export(tmp_path: Path, fixtures: Path) -
     # an earlier export (it has the marker) is replaced
     out = tmp_path / "out"
     assert _cli(home, "export", str(out)).exit_code == 0 and (out / MARKER).is_file()
-    (out / "stale.txt").write_text("from before")
+    marker = json.loads((out / MARKER).read_text())
+    assert (marker["format"], marker["version"]) == ("leanagent-export", 1)
+    assert "random/train.json" in marker["files"] and "metadata.json" in marker["files"]
+    assert sorted(marker["files"]) == sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                                             if p.is_file() and p.name != MARKER)
     r = _cli(home, "export", str(out), "--force")
     assert r.exit_code == 0, r.output
-    assert (out / "random" / "train.json").is_file() and not (out / "stale.txt").exists()
+    assert (out / "random" / "train.json").is_file()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no leftovers
+    # ... but not when something else was put beside it: that is never deleted
+    (out / "notes.txt").write_text("mine")
+    (out / "random" / "extra.json").write_text("[]")
+    r = _cli(home, "export", str(out), "--force")
+    assert r.exit_code == 1 and "notes.txt" in r.output and "random/extra.json" in r.output
+    assert "move those out of it" in r.output and (out / "notes.txt").read_text() == "mine"
+    (out / "notes.txt").unlink()
+    (out / "random" / "extra.json").unlink()
+    # a marker that is empty, not JSON, another format or without its file list is no marker
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("months of work")
+    for text in ("", "not json", '{"format": "other", "version": 1, "files": []}',
+                 '{"format": "leanagent-export", "version": 99, "files": ["thesis.tex"]}',
+                 '{"format": "leanagent-export", "version": 1}',
+                 '{"format": "leanagent-export", "version": 1, "files": ["../x"]}',
+                 '{"exporter": "leanagent", "repositories": []}'):  # an older marker: no file list
+        (mine / MARKER).write_text(text)
+        r = _cli(home, "export", str(mine), "--force")
+        assert r.exit_code == 1 and "--force will not replace it" in r.output, (text, r.output)
+        assert (mine / "thesis.tex").read_text() == "months of work"
+    # a valid marker does not cover what it does not list
+    (mine / MARKER).write_text('{"format": "leanagent-export", "version": 1, "files": ["metadata.json"]}')
+    r = _cli(home, "export", str(mine), "--force")
+    assert r.exit_code == 1 and "thesis.tex" in r.output and (mine / "thesis.tex").is_file()
+    assert _cli(home, "export", str(out), "--force").exit_code == 0  # the export itself, again
 
 
 # -- LeanAgent's ./.lake definition paths ---------------------------------------------------------------
@@ -202,6 +232,27 @@ def test_a_local_path_is_never_exported(tmp_path: Path, checkout: Path, fixtures
     r = _cli(home3, "export", str(tmp_path / "out3"))
     assert r.exit_code == 1 and "not a git checkout" in r.output
     assert _cli(home3, "add", str(plain), "--url", "file:///etc").exit_code == 1
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+def test_a_url_with_credentials_is_accepted_without_them(tmp_path: Path, checkout: Path) -> None:
+    from leanagent.tracing.git import check_url, is_git_url
+
+    assert check_url("https://TOK:pw@github.com/x/proj") == "https://github.com/x/proj"
+    assert check_url("https://TOK@github.com/x/proj.git") == "https://github.com/x/proj"
+    assert check_url("ssh://git:pw@host.org/x/proj") == "ssh://git@host.org/x/proj"
+    assert is_git_url("https://TOK:pw@github.com/x/proj")  # a clone source with a token is a URL too
+    home = tmp_path / "home"
+    r = _cli(home, "add", str(checkout), "--url", "https://TOK:pw@github.com/x/proj")
+    assert r.exit_code == 0, r.output
+    assert "TOK" not in r.output and "pw@" not in r.output
+    r = _cli(home, "repos", "--json")
+    assert [x["url"] for x in json.loads(r.stdout)] == ["https://github.com/x/proj"]
+    stored = [p.read_bytes() for p in home.glob("leanagent.db*")]  # the database and any WAL beside it
+    assert stored and not any(b"TOK" in b for b in stored)
+    # still refused when what is left is no repository URL, and the message has no credentials
+    r = _cli(home, "add", str(checkout), "--url", "https://TOK:pw@github.com")
+    assert r.exit_code == 1 and "not a repository URL" in r.output and "TOK" not in r.output
 
 
 # -- the static indexer's artefacts ------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -59,6 +60,24 @@ def test_symbolic_links_out_of_the_repository_are_not_read(tmp_path: Path, fixtu
     reasons = {d.file_path: d.message for d in summary.diagnostics}
     assert "outside the repository" in reasons["Passwd.lean"] and "outside the repository" in reasons["Leak.lean"]
     assert "not followed" in reasons["LinkedDir"] and "not followed" in reasons[".lake/packages/evil"]
+
+
+def test_add_shows_where_a_diagnostic_is_without_an_unknown_line(tmp_path: Path, fixtures: Path) -> None:
+    from click.testing import CliRunner
+
+    from leanagent.cli import main
+
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "Leak.lean").write_text("theorem t : 1 = 1 := rfl\n")
+    root = _repo(tmp_path, fixtures)
+    (root / "Leak.lean").symlink_to(tmp_path / "outside" / "Leak.lean")  # skipped: a file, but no line
+    (root / "Links" / "Bad.lean").write_text("theorem ok : 1 = 1 := rfl\n/- never closed\n")  # file and line
+    r = CliRunner().invoke(main, ["--home", str(tmp_path / "home"), "add", str(root)])
+    assert r.exit_code == 0, r.output
+    lines = [line.strip() for line in r.stderr.splitlines()]
+    assert any(line.startswith("warning: Leak.lean: ") and "outside the repository" in line for line in lines), lines
+    assert any(re.match(r"warning: Links/Bad\.lean:\d+: ", line) for line in lines), lines
+    assert ":None:" not in r.stderr
 
 
 @pytest.mark.parametrize("declared_dir, follow, indexed", [

@@ -157,7 +157,8 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
     assert len(summary.split()) >= 5, f"`leanagent {' '.join(path)}` has no real description"
     for param in cmd.params:
         if isinstance(param, click.Argument):
-            assert param.human_readable_name in summary, f"the description does not mention {param.human_readable_name}"
+            name = param.human_readable_name.strip("[]")  # an optional argument's metavar may be `[REPO]`
+            assert name in summary, f"the description does not mention {name}"
         elif isinstance(param, click.Option):
             assert (param.help or "").strip(), f"option {'/'.join(param.opts)} of {' '.join(path)} has no help"
     res = CliRunner().invoke(main, [*path, "--help"])

@@ -86,3 +86,42 @@ def test_prove_verify_and_write_back_with_real_lean(tiny_project: Path, store, h
     assert result.files == ("Tiny/Main.lean",)
     # the written file compiles
     subprocess.run([LAKE_BIN, "env", "lean", "Tiny/Main.lean"], cwd=tiny_project, check=True, capture_output=True)
+
+
+PLACEHOLDER_HEAD = """\
+def placeholder : Nat := sorry
+
+theorem sorry_lemma : 1 = 2 := sorry
+
+"""
+
+
+@pytest.mark.parametrize(("statement", "tactic", "verdict"), [
+    ("theorem about : placeholder = placeholder", "rfl", ("accepted", "sorry_placeholder")),
+    # the statement names the placeholder, but the proof's sorryAx comes from a sorry lemma
+    ("theorem mixed : placeholder = placeholder ∧ 1 = 2", "exact ⟨rfl, sorry_lemma⟩", ("rejected", "axioms")),
+    ("theorem cheat : 1 = 2", "exact sorry_lemma", ("rejected", "axioms")),
+])
+def test_the_sorry_sources_probe_with_real_lean(tmp_path: Path, statement: str, tactic: str,
+                                                 verdict: tuple[str, str]) -> None:
+    """`SORRY_SOURCES_PROBE` elaborates in a real Lean and names the culprits (no REPL
+    needed: only the whole-file check)."""
+    from prover.lean.interface import TheoremRef
+    from prover.lean.verify import LakeFileChecker, VerifyConfig, verify_proof
+
+    version = _lean_version()
+    if not version:
+        pytest.skip("`lean --version` did not report a version")
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "lean-toolchain").write_text(f"leanprover/lean4:v{version}\n")
+    (root / "lakefile.lean").write_text("import Lake\nopen Lake DSL\n\npackage p\n\nlean_lib P\n")
+    text = PLACEHOLDER_HEAD + statement + " := by\n  sorry\n"
+    (root / "P.lean").write_text(text)
+    line = text.count("\n") - 1  # the statement's line (1-based)
+    name = statement.split()[1]
+    ref = TheoremRef(project=root, file="P.lean", full_name=name, statement=statement, start=(line, 1),
+                     end=(line + 1, len("  sorry") + 1))
+    v = verify_proof(LakeFileChecker(LAKE_BIN), ref, [tactic], config=VerifyConfig(timeout=300),
+                     placeholders=["placeholder"])
+    assert (v.status, v.reason) == verdict, v.message

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,8 @@ from prover.proving import BackendSpec, ProofTask, Prover, ProverConfig
 from prover.search import SearchConfig
 
 TACTICS = ("rfl", "simp", "decide")
-PLACEHOLDER_AXIOMS = {"axioms": {"Demo.about_placeholder": ["propext", "sorryAx"]}}
+PLACEHOLDER_AXIOMS = {"axioms": {"Demo.about_placeholder": ["propext", "sorryAx"]},
+                      "sorry_sources": {"Demo.about_placeholder": ["Demo.placeholder"]}}
 
 
 @pytest.fixture
@@ -44,6 +46,15 @@ def test_a_repository_is_proved_and_every_result_stored(demo, store, tmp_path) -
     c = summary.counts
     assert (c["attempted"], c["proved"], c["failed"], c["errors"]) == (4, 3, 1, 0)
     assert c["depends_on_sorry"] == 1 and c["by_stop_reason"] == {"exhausted": 1, "proved": 3}
+    # the placeholder-dependent proof is counted beside Pass@1, never inside it
+    assert c["proved_clean"] == 2 and c["pass_at_1"] == 50.0 and c["pass_at_1_depends_on_sorry"] == 25.0
+    # ... and the report's theorem table shows the flag with the status
+    from leanagent.report.data import ReportData
+
+    (table,) = [t for t in ReportData(store).repository(repo)["tables"] if t["id"] == "theorems"]
+    shown = {row[1]: row[4] for row in table["rows"]}
+    assert shown["Demo.about_placeholder"] == "proved_by_agent (depends on sorry)"
+    assert shown["Demo.easy"] == "proved_by_agent" and shown["Demo.hard"] == "sorry"
     rows = {r["full_name"]: r for r in store.proof_attempts.find(repo=repo)}
     assert set(rows) == {"Demo.easy", "Demo.attr_thm", "Demo.about_placeholder", "Demo.hard"}
     easy = rows["Demo.easy"]
@@ -154,15 +165,39 @@ def test_leanagent_prove_and_write_back(demo, home, tmp_path) -> None:
     out = json.loads(res.stdout)
     assert out["attempted"] == 4 and out["proved"] == 3 and out["generator"] == "automation"
     assert {r["theorem"]: r["status"] for r in out["results"]}["Demo.hard"] == "failed"
-    assert "✓ Demo.easy" in res.stderr and "3 of 4 proved" in res.stderr
+    assert "✓ Demo.easy" in res.stderr and "3 of 4 proved (1 only through a sorry placeholder)," in res.stderr
+    # the listing shows which proofs hold only through a sorry placeholder, in text and JSON
+    listed = {t["full_name"]: t for t in json.loads(_cli(home, "theorems", "demo", "--json").stdout)}
+    assert listed["Demo.about_placeholder"]["status"] == "proved_by_agent"
+    assert listed["Demo.about_placeholder"]["depends_on_sorry"] is True
+    assert listed["Demo.easy"]["depends_on_sorry"] is False and listed["Demo.hard"]["depends_on_sorry"] is False
+    lines = {line.split()[-3]: line for line in _cli(home, "theorems", "demo").stdout.splitlines()}
+    assert lines["Demo.about_placeholder"].startswith("proved_by_agent (depends on sorry) ")
+    assert lines["Demo.easy"].startswith("proved_by_agent ") and "depends" not in lines["Demo.easy"]
     res = _cli(home, "write-back", "demo", "--branch", "proofs", "--json")
     assert res.exit_code == 0, res.output
     wb = json.loads(res.stdout)
     assert wb["branch"] == "proofs" and wb["files"] == ["Demo/Basic.lean"] and wb["depends_on_sorry"] == 1
     assert Path(wb["patch"]).is_file() and Path(wb["patch"]).is_relative_to(home / "reports")
     assert (root / "Demo" / "Basic.lean").read_text().count("sorry") == 2  # the doc comment and `hard`
+    # it says that the checkout stays on the new branch, what that does to `prove`, and how to go back
+    assert wb["note"] in res.stderr and "left on branch proofs" in wb["note"]
+    assert "stops with source_changed" in wb["note"] and f"`git -C {root} checkout main`" in wb["note"]
     res = _cli(home, "write-back", "demo", "--branch", "again")
     assert res.exit_code == 1 and "changed since it was indexed" in res.output
+    # ... which is true: `hard` (below the inserted proofs) cannot be attempted on the new branch
+    args = ("prove", "demo", "--theorem", "Demo.hard", "--backend-option", f"command={command}", "--tactics",
+            ",".join(TACTICS), "--json")
+    (row,) = json.loads(_cli(home, *args).stdout)["results"]
+    assert (row["status"], row["open_reason"]) == ("error", "source_changed")
+    subprocess.run(["git", "-C", str(root), "checkout", "-q", "main"], check=True)  # as the note says
+    (row,) = json.loads(_cli(home, *args).stdout)["results"]
+    assert row["open_reason"] is None and row["stop_reason"] == "exhausted"
+
+
+def test_prove_usage_shows_repo_as_optional() -> None:
+    res = CliRunner().invoke(main, ["prove", "--help"], prog_name="leanagent")
+    assert res.exit_code == 0 and "Usage: leanagent prove [OPTIONS] [REPO]\n" in res.output
 
 
 def test_leanagent_prove_without_a_toolchain_exits_1_saying_what_to_install(demo, home, tmp_path,

@@ -21,6 +21,7 @@ from prover.lean.interface import (
     LeanError,
     ProofFinished,
     ProofGivenUp,
+    TacticResult,
     TacticTimeout,
     TheoremOpenError,
     ToolchainMissing,
@@ -241,6 +242,51 @@ def test_a_crash_restarts_the_repl_and_states_are_restored_by_replay(tmp_path: P
         assert env.stats.replayed_calls == 3
         assert env.stats.lean_calls == 5 + 1 + 3 + 1
     assert launches(tmp_path / "fake") == 2
+
+
+def test_a_repl_over_its_memory_limit_is_restarted_between_requests(tmp_path: Path) -> None:
+    _file(tmp_path, BRANCHING + "\n")
+    ref = theorem_ref(tmp_path / "proj", "A.lean", BRANCHING, 1, BRANCHING.removesuffix(" := by sorry"))
+    # the first process grows by 300 MiB on its third request; a fresh Python is far below 200
+    env = _backend(tmp_path, {"transcript": "proof_branching", "grow_at": 2, "grow_mb": 300},
+                   {"transcript": "proof_branching"}, memory_limit_mb=200)
+    with env:
+        s: TacticResult = env.open(ref)
+        first = env._process.pid  # type: ignore[union-attr]
+        assert isinstance(s, GoalState)
+        s = env.run_tactic(s, "apply And.intro", timeout=10)
+        assert isinstance(s, GoalState) and env.stats.restarts == 0  # under the limit: no restart
+        s = env.run_tactic(s, "exact h1.left", timeout=10)  # answered; the process now holds 300 MiB more
+        assert isinstance(s, GoalState) and env.stats.restarts == 0 and launches(tmp_path / "fake") == 1
+        s = env.run_tactic(s, "apply h2", timeout=10)  # checked before this request: restarted, state replayed
+        assert isinstance(s, GoalState) and s.goals[0].endswith("⊢ q")
+        assert env.stats.restarts == 1 and env.stats.restart_reasons[0].startswith("memory limit: ")
+        assert env.stats.restart_reasons[0].endswith(" MiB > 200 MiB")
+        # the new process re-opens the theorem and replays the two tactics before "apply h2"
+        assert env.stats.replayed_calls == 2 and env.stats.lean_calls == 1 + 2 + 1 + 2 + 1
+        assert not psutil.pid_exists(first) or psutil.Process(first).status() == psutil.STATUS_ZOMBIE
+        assert isinstance(env.run_tactic(s, "exact h1.right", timeout=10), ProofFinished)
+        assert env.stats.restarts == 1  # the new process stays under the limit
+    assert launches(tmp_path / "fake") == 2
+
+
+@pytest.mark.parametrize(("every", "restarts"), [(1, 1), (2, 0)])
+def test_restart_every_n_theorems(tmp_path: Path, every: int, restarts: int) -> None:
+    a = "example (x y z : Nat) (h1 : x = y) (h2 : y = z) : x = z := by sorry"
+    b = "example (f : Nat → Nat) (n : Nat) (h : n = 3) : f n = f 3 := by sorry"
+    _file(tmp_path, a + "\n", "A.lean")
+    _file(tmp_path, b + "\n", "B.lean")
+    # a second process starts where the first theorem's two exchanges end
+    with _backend(tmp_path, {"transcript": "proof_transitivity"}, {"transcript": "proof_transitivity", "skip": 2},
+                  restart_every=every) as env:
+        root = env.open(theorem_ref(tmp_path / "proj", "A.lean", a, 1, a.removesuffix(" := by sorry")))
+        assert isinstance(env.run_tactic(root, "exact Eq.trans h1 h2", timeout=10), ProofFinished)
+        root = env.open(theorem_ref(tmp_path / "proj", "B.lean", b, 1, b.removesuffix(" := by sorry")))
+        assert isinstance(env.run_tactic(root, "exact congrArg f h", timeout=10), ProofFinished)
+        assert env.stats.restarts == restarts
+        assert env.stats.restart_reasons == (["scheduled after 1 theorems"] if restarts else [])
+        assert env.stats.replayed_calls == 0 and env.stats.lean_calls == 4
+    assert launches(tmp_path / "fake") == 1 + restarts
 
 
 def test_a_hang_is_a_timeout_and_leaves_no_process(tmp_path: Path) -> None:

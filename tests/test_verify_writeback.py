@@ -13,7 +13,7 @@ from lean_project import git, index_project, make_project, set_lean_rules, use_f
 from database.proofs import AttemptRecord
 from prover.lean.interface import TheoremRef
 from prover.lean.repl import ReplBackend
-from prover.lean.verify import VerifyConfig, parse_lean_output, placeholders_named, verify_proof
+from prover.lean.verify import VerifyConfig, parse_lean_output, verify_proof
 from prover.writeback import WriteBackError, write_back
 
 
@@ -65,15 +65,65 @@ def test_what_is_not_accepted(project, tmp_path, monkeypatch, rules, tactics, st
     assert (v.status, v.reason) == (status, reason), v.message
 
 
+PLACEHOLDER_RULES = {"axioms": {"Demo.about_placeholder": ["propext", "sorryAx"]},
+                     "sorry_sources": {"Demo.about_placeholder": ["Demo.placeholder"]}}
+
+
 def test_a_statement_about_a_sorry_placeholder_is_accepted_but_flagged(project, tmp_path, monkeypatch) -> None:
     root, _, refs = project
-    use_fake_lake(monkeypatch, tmp_path, {"axioms": {"Demo.about_placeholder": ["propext", "sorryAx"]}})
+    dump = use_fake_lake(monkeypatch, tmp_path, PLACEHOLDER_RULES)
     ref = refs["Demo.about_placeholder"]
-    assert placeholders_named(ref.statement, ["Demo.placeholder", "Demo.hard"]) == ["Demo.placeholder"]
     v = _verify(ReplBackend(root), ref, ["rfl"], placeholders=["Demo.placeholder"])
-    assert v.accepted and v.depends_on_sorry and "Demo.placeholder" in v.message
+    assert v.accepted and v.depends_on_sorry and v.reason == "sorry_placeholder" and "Demo.placeholder" in v.message
+    clean, probe = (dump / "000.lean").read_text(), (dump / "001.lean").read_text()
+    # the clean check ran on the file as it is; only the probe's copy imports Lean
+    assert not clean.startswith("import Lean\n") and "leanagent-sorry-sources" not in clean
+    assert probe.startswith("import Lean\nimport Demo.Defs\n")
+    assert "`Demo.about_placeholder]" in probe and "leanagent-sorry-sources Demo.about_placeholder:" in probe
     # without knowing the placeholder, sorryAx is a rejection
     assert _verify(ReplBackend(root), ref, ["rfl"]).reason == "axioms"
+
+
+@pytest.mark.parametrize(("sources", "status", "reason"), [
+    # the statement names a placeholder, but the proof cites a lemma proved with sorry
+    (["Demo.placeholder", "Demo.hard"], "rejected", "axioms"),
+    (["Demo.hard"], "rejected", "axioms"),
+    (["Demo.about_placeholder"], "rejected", "axioms"),  # the theorem's own value holds sorryAx
+    ([], "rejected", "axioms"),
+    (None, "rejected", "sorry_source_unknown"),  # Lean printed no report: it cannot tell
+    (["Demo.placeholder.proof_1"], "accepted", "sorry_placeholder"),  # an auxiliary of the placeholder
+    (["Demo.placeholder.helper"], "rejected", "axioms"),  # not an auxiliary: a declaration of its own
+])
+def test_sorry_ax_is_accepted_only_when_placeholders_explain_it(project, tmp_path, monkeypatch, sources, status,
+                                                                 reason) -> None:
+    root, _, refs = project
+    rules: dict = {"axioms": {"Demo.about_placeholder": ["propext", "sorryAx"]}}
+    if sources is not None:
+        rules["sorry_sources"] = {"Demo.about_placeholder": sources}
+    use_fake_lake(monkeypatch, tmp_path, rules)
+    v = _verify(ReplBackend(root), refs["Demo.about_placeholder"], ["exact Demo.hard ▸ rfl"],
+                placeholders=["Demo.placeholder"])
+    assert (v.status, v.reason, v.depends_on_sorry) == (status, reason, status == "accepted"), v.message
+
+
+def test_sorry_sources_need_import_lean_and_a_report() -> None:
+    from prover.lean.interface import LeanMessage
+    from prover.lean.verify import SORRY_SOURCES_PROBE, sorry_sources_report
+
+    text = SORRY_SOURCES_PROBE.format(name="A.b")
+    assert "[`A.b]" in text and 'leanagent-sorry-sources A.b: [{String.intercalate' in text
+    msgs = [LeanMessage("info", 3, 0, "leanagent-sorry-sources A.c: [X]"),
+            LeanMessage("info", 3, 0, "leanagent-sorry-sources A.b: [X.y, Z]")]
+    assert sorry_sources_report(msgs, "A.b") == ("X.y", "Z")
+    assert sorry_sources_report(msgs, "A.d") is None
+    assert sorry_sources_report([LeanMessage("error", 3, 0, "leanagent-sorry-sources A.b: []")], "A.b") is None
+
+
+def test_only_definitions_holding_sorry_are_placeholders(project, store) -> None:
+    from prover.driver import sorry_placeholders
+
+    _, repo, _ = project
+    assert sorry_placeholders(store, repo) == ("Demo.placeholder",)  # not the sorry theorems
 
 
 def test_a_changed_file_is_not_verified(project, tmp_path, monkeypatch) -> None:

@@ -113,10 +113,17 @@ def _print_summaries(summaries: list[IngestSummary]) -> None:
         for d in caveats:
             info(f"  caveat: {shown(d.message)}")
         for d in others[:20]:
-            where = f"{shown(d.file_path)}:{d.line}: " if d.file_path else ""
+            where = _where(d.file_path, d.line)
             info(f"  {d.severity}: {where}{shown(d.message)}")
         if len(others) > 20:
             info(f"  ... and {len(others) - 20} more (see the diagnostics table)")
+
+
+def _where(file_path: str | None, line: int | None) -> str:
+    """``file:line: ``, ``file: `` when the line is not known, nothing without a file."""
+    if not file_path:
+        return ""
+    return f"{shown(file_path)}:{line}: " if line is not None else f"{shown(file_path)}: "
 
 
 def print_outcome(o: AddOutcome) -> None:
@@ -175,7 +182,11 @@ _STATUS = {"proven": "proven", "sorry": "sorry", "proved": "proved_by_agent", "n
 @pass_app
 @handle_errors
 def theorems(app: App, repo: str, status: str | None, dependencies: bool, as_json: bool) -> None:
-    """List the theorems of REPO (name, URL, NAME@COMMIT or id)."""
+    """List the theorems of REPO (name, URL, NAME@COMMIT or id). A theorem proved only
+    through a sorry placeholder shows as `proved_by_agent (depends on sorry)`
+    (`depends_on_sorry` in --json)."""
+    from database.store import status_label
+
     with app.store(readonly=True) as store:
         r = store.find_repository(repo)
         rows = store.theorems(r, status=_STATUS[status] if status else None, include_dependencies=dependencies)
@@ -183,7 +194,7 @@ def theorems(app: App, repo: str, status: str | None, dependencies: bool, as_jso
         emit_json(rows)
         return
     for t in rows:
-        click.echo(f"{t['status']:15} {shown(t['file'])}:{t['start'][0]}  {shown(t['full_name'])}  "
+        click.echo(f"{status_label(t):15} {shown(t['file'])}:{t['start'][0]}  {shown(t['full_name'])}  "
                    f"({t['num_steps']} steps)")
     info(f"{len(rows)} theorems")
 
@@ -220,8 +231,8 @@ def sorries(app: App, repo: str | None, dependencies: bool, as_json: bool) -> No
 @click.option("--test-fraction", type=click.FloatRange(0, 0.5), default=0.02, show_default=True,
               help="Fraction of theorems in each scheme's test split.")
 @click.option("--own-only", is_flag=True, help="Leave out dependency theorems (LeanDojo includes them).")
-@click.option("--force", is_flag=True, help="Replace DEST if it is an earlier leanagent export (it holds the "
-              ".leanagent-export marker) or empty; never anything else.")
+@click.option("--force", is_flag=True, help="Replace DEST if it is empty, or an earlier leanagent export: its "
+              ".leanagent-export marker parses and DEST holds only the files the marker lists; never anything else.")
 @json_option("the export summary")
 @pass_app
 @handle_errors

@@ -157,7 +157,7 @@ class _Progress:
 
 
 @main.command()
-@click.argument("repo_ref", metavar="REPO", required=False)
+@click.argument("repo_ref", metavar="[REPO]", required=False)
 @click.option("--theorem", "theorems", multiple=True, metavar="NAME",
               help="Only this theorem (full name or last component; repeatable).")
 @click.option("--evaluate", is_flag=True,
@@ -243,8 +243,12 @@ def _prove_one(store: Any, repo: Any, config: Any, request: Any, executor: Any, 
         progress.close()
     c = summary.counts
     if c["attempted"]:
-        tail = (f"; Pass@1 {c['pass_at_1']:.1f}% (stored in evaluations)" if evaluate else "")
-        info(f"{repo.name}: {c['proved']} of {c['attempted']} proved, {c['failed']} failed, "
+        flagged = c["depends_on_sorry"]
+        # Pass@1 counts clean proofs only; placeholder-dependent ones are shown beside it.
+        extra = f" (+{c['pass_at_1_depends_on_sorry']:.1f}% only through sorry placeholders)" if flagged else ""
+        tail = (f"; Pass@1 {c['pass_at_1']:.1f}%{extra} (stored in evaluations)" if evaluate else "")
+        through = f" ({flagged} only through a sorry placeholder)" if flagged else ""
+        info(f"{repo.name}: {c['proved']} of {c['attempted']} proved{through}, {c['failed']} failed, "
              f"{c['errors']} error(s){tail}; stop reasons: "
              + ", ".join(f"{k} {v}" for k, v in c["by_stop_reason"].items()))
     else:
@@ -263,7 +267,8 @@ def _prove_one(store: Any, repo: Any, config: Any, request: Any, executor: Any, 
 def write_back_cmd(app: App, repo_ref: str, branch: str | None, patch_path: str | None, as_json: bool) -> None:
     """Write the accepted proofs of REPO into its source, committed on a new git branch,
     with a patch file. Refuses (changing nothing) if a file changed since indexing.
-    Nothing is pushed."""
+    Nothing is pushed. Leaves the checkout on the new branch: `git checkout` the previous
+    one before proving again (theorems below a change would stop with source_changed)."""
     import re
 
     from prover.driver import repository_root
@@ -280,7 +285,9 @@ def write_back_cmd(app: App, repo_ref: str, branch: str | None, patch_path: str 
     info(f"{len(result.proofs)} proof(s) written to {len(result.files)} file(s) on branch {result.branch} "
          f"(commit {result.commit[:12]}; you were on {result.previous}: `git switch {result.previous}` to go back); "
          f"patch: {result.patch}" + (f"; {flagged} depend on sorry placeholders" if flagged else "") + ". Nothing pushed.")
+    note = result.checkout_note(repository_root(repo))
+    info(note)
     if as_json:
         emit_json({"branch": result.branch, "previous": result.previous, "commit": result.commit,
                    "patch": str(result.patch), "files": list(result.files), "proofs": list(result.proofs),
-                   "checks": result.checks, "depends_on_sorry": flagged})
+                   "checks": result.checks, "depends_on_sorry": flagged, "note": note})

@@ -20,7 +20,7 @@ from typing import Any, TypeVar, cast
 from curriculum import BUCKETS, classify, percentile_thresholds
 from database import report_reads as reads
 from database.errors import LeanAgentError
-from database.store import Repository, Store
+from database.store import Repository, Store, status_label
 
 from . import figures
 from .metric_docs import metric_docs
@@ -267,7 +267,7 @@ class ReportData:
         for t in theorems:
             a = activity.get(t["id"], {})
             thm_rows.append([
-                t["id"], t["full_name"], f"{t['file']}:{t['start'][0]}", t["kind"], t["status"],
+                t["id"], t["full_name"], f"{t['file']}:{t['start'][0]}", t["kind"], status_label(t),
                 buckets.get(t["id"], "unknown"), t["num_steps"], t["proof_style"], t["statement"],
                 a.get("attempts", 0), a.get("last_status"), a.get("proofs", 0),
             ])

@@ -51,7 +51,11 @@ class ResolvedSource:
 
 
 def is_git_url(source: str) -> bool:
-    return bool(_HTTPS_URL.match(source) or _SCP_URL.match(source) or _SSH_URL.match(source))
+    """Whether ``source`` is a repository URL. Credentials (``https://TOKEN:pw@host/x``)
+    are stripped before the check: they are no part of the repository's address, and the
+    patterns above admit no password."""
+    bare = redact_url(source)
+    return bool(_HTTPS_URL.match(bare) or _SCP_URL.match(bare) or _SSH_URL.match(bare))
 
 
 def check_safe(value: str, what: str) -> None:
@@ -134,14 +138,17 @@ def remote_url(path: Path) -> str | None:
 
 
 def check_url(url: str, what: str = "--url") -> str:
-    """A repository URL given by the user, checked and normalized (no credentials)."""
+    """A repository URL given by the user, checked and normalized. The credentials go
+    first (``https://TOKEN:pw@host/x`` -> ``https://host/x``), then the rest is checked;
+    neither the value stored nor any message holds them."""
     check_safe(url, what)
-    if not is_git_url(url):
+    bare = redact_url(url)
+    if not is_git_url(bare):
         raise SourceError(
-            f"{what} {redact_url(url)!r} is not a repository URL (https://host/owner/name, "
+            f"{what} {bare!r} is not a repository URL (https://host/owner/name, "
             "ssh://host/owner/name or git@host:owner/name)"
         )
-    return normalize_url(url)
+    return normalize_url(bare)
 
 
 def local_commit(path: Path) -> str | None:

@@ -13,11 +13,21 @@ proof is accepted only if
 * the statement is the indexed one (the file did not change since indexing, and only
   the text after the statement was replaced).
 
-``sorryAx`` is allowed in one case only: the statement names a declaration the index
-knows to be a ``sorry`` placeholder (``#print axioms`` follows definitions' values, so
-such a theorem depends on ``sorryAx`` whatever its proof). The proof is then accepted
-and flagged ``depends_on_sorry``: it proves a statement about a placeholder (the PFR
-``0 = 1`` "proofs" of LeanAgent that the maintainers rejected were of this kind).
+``sorryAx`` is allowed in one case only: every declaration that brings it in is one the
+index knows to be a ``sorry`` placeholder (``#print axioms`` follows the statement's and
+the proof's constants, so a theorem about ``def f : Nat := sorry`` depends on ``sorryAx``
+whatever its proof). ``#print axioms`` alone cannot say *where* ``sorryAx`` comes from
+(the proof could as well cite a lemma that was proved with ``sorry``), so a second check
+of the file asks Lean for the *sorry sources*: the declarations reachable from the theorem
+(through types, values and constructors) whose own type or value contains ``sorryAx``
+(`SORRY_SOURCES_PROBE`, a metaprogram run by ``#eval`` after the theorem, with ``import
+Lean`` put first in the checked copy). The proof is accepted and flagged
+``depends_on_sorry`` only if there are sources and each is a known placeholder (or one of
+its auxiliary declarations, ``f.proof_1``, ``f.match_1``, ``f._...``); if Lean prints no
+such report, the proof is refused: Lean's output could not tell. Such a proof proves a
+statement about a placeholder (the PFR ``0 = 1`` "proofs" of LeanAgent that the
+maintainers rejected were of this kind) and is counted apart from clean proofs
+(`prover.proving.summarize`).
 """
 
 from __future__ import annotations
@@ -182,29 +192,6 @@ def proof_text_problem(tactics: Sequence[str]) -> str | None:
     return None
 
 
-def statement_names(statement: str) -> set[str]:
-    """Identifiers a statement mentions (dotted names and their last parts)."""
-    out: set[str] = set()
-    for tok in re.findall(r"[^\s()\[\]{},:⟨⟩=<>+*/^∀∃→↔∧∨¬|;@!]+", blank_non_code(statement)):
-        tok = tok.strip(".'")
-        if tok and not tok[0].isdigit():
-            out.add(tok)
-    return out
-
-
-def placeholders_named(statement: str, placeholders: Iterable[str]) -> list[str]:
-    """The sorry placeholders (full names) a statement names, directly or by a suffix
-    (``f`` for ``Foo.f`` inside ``namespace Foo``); an over-approximation is fine: it
-    only decides what is flagged."""
-    names = statement_names(statement)
-    found = []
-    for full in placeholders:
-        parts = full.split(".")
-        if any(".".join(parts[i:]) in names for i in range(len(parts))):
-            found.append(full)
-    return sorted(found)
-
-
 def verify_proof(checker: FileChecker, theorem: TheoremRef, tactics: Sequence[str], *, config: VerifyConfig,
                  placeholders: Iterable[str] = ()) -> Verification:
     """Check ``tactics`` as the proof of ``theorem`` in its file (see the module doc)."""
@@ -258,14 +245,101 @@ def verify_proof(checker: FileChecker, theorem: TheoremRef, tactics: Sequence[st
     if not extra:
         return Verification(ACCEPTED, None, "Lean accepts the proof in its file; standard axioms only", seconds,
                             axioms, command=result.command)
-    named = placeholders_named(theorem.statement, placeholders)
-    if extra == ["sorryAx"] and named:
-        return Verification(ACCEPTED, "sorry_placeholder",
-                            "Lean accepts the proof, but the statement depends on sorry placeholder(s): "
-                            + ", ".join(named), seconds, axioms, depends_on_sorry=True, command=result.command)
-    why = (" (through a declaration proved with sorry)" if extra == ["sorryAx"] else "")
-    return Verification(REJECTED, "axioms", f"the proof depends on non-standard axioms: {', '.join(extra)}{why}",
-                        seconds, axioms, command=result.command)
+    known = tuple(placeholders)
+    if extra != ["sorryAx"] or not known:
+        why = (" (through a declaration proved with sorry)" if extra == ["sorryAx"] else "")
+        return Verification(REJECTED, "axioms", f"the proof depends on non-standard axioms: {', '.join(extra)}{why}",
+                            seconds, axioms, command=result.command)
+    return _placeholder_verdict(checker, theorem, new_text, cut, known, config=config, seconds=seconds,
+                                axioms=axioms, command=result.command)
+
+
+#: Lean 4 metaprogram printing the declarations reachable from the theorem whose own type
+#: or value contains ``sorryAx`` (what ``#print axioms`` collects, with the culprits kept;
+#: cf. ``Lean.CollectAxioms`` in Lean 4's src/Lean/Util/CollectAxioms.lean). ``{name}`` is
+#: the theorem's name. Its report is one info message: ``leanagent-sorry-sources NAME: [A, B]``.
+SORRY_SOURCES_PROBE = """open Lean in
+#eval show CoreM Unit from do
+  let env ← getEnv
+  let mut seen : NameSet := {{}}
+  let mut todo : List Name := [`{name}]
+  let mut sources : Array Name := #[]
+  repeat
+    match todo with
+    | [] => break
+    | c :: rest =>
+      todo := rest
+      unless seen.contains c do
+        seen := seen.insert c
+        if let some ci := env.find? c then
+          let mut used := ci.type.getUsedConstants
+          if let some v := ci.value? then
+            used := used ++ v.getUsedConstants
+          if let .inductInfo iv := ci then
+            used := used ++ iv.ctors.toArray
+          if used.contains ``sorryAx then
+            sources := sources.push c
+          todo := used.toList ++ todo
+  logInfo s!"leanagent-sorry-sources {name}: [{{String.intercalate ", " (sources.toList.map toString)}}]"
+"""
+_SOURCES = re.compile(r"leanagent-sorry-sources (?P<name>\S+): \[(?P<list>[^\]]*)\]")
+#: Auxiliary declarations Lean makes for a declaration ``f`` (``f.proof_1``, ``f.match_1``,
+#: ``f._unary``, ``f.eq_1``...): a ``sorry`` inside ``f`` may land in one of them.
+_AUXILIARY = re.compile(r"(?:_[^.]*|proof_\d+|match_\d+|eq_\d+|eq_def)(?:\..*)?")
+
+
+def _is_placeholder(source: str, placeholders: Sequence[str]) -> str | None:
+    """The placeholder ``source`` belongs to (itself, or one of its auxiliary declarations)."""
+    for p in placeholders:
+        if source == p or (source.startswith(p + ".") and _AUXILIARY.fullmatch(source[len(p) + 1:])):
+            return p
+    return None
+
+
+def sorry_sources_report(messages: Sequence[LeanMessage], name: str) -> tuple[str, ...] | None:
+    """The sorry sources `SORRY_SOURCES_PROBE` printed for ``name``, or None."""
+    for m in messages:
+        found = _SOURCES.search(m.text) if m.severity == "info" else None
+        if found is not None and found["name"] == name:
+            return tuple(a.strip() for a in found["list"].split(",") if a.strip())
+    return None
+
+
+def _placeholder_verdict(checker: FileChecker, theorem: TheoremRef, new_text: str, cut: int,
+                         placeholders: Sequence[str], *, config: VerifyConfig, seconds: float,
+                         axioms: tuple[str, ...], command: tuple[str, ...]) -> Verification:
+    """``sorryAx`` is the only non-standard axiom and the repository has placeholders: ask
+    Lean which declarations bring ``sorryAx`` in, and accept (flagged) only if all of them
+    are placeholders. ``import Lean`` goes first in this copy only, so that the clean check
+    above ran on the file exactly as the user has it."""
+    probe = "import Lean\n" + new_text[:cut] + "\n\n" + SORRY_SOURCES_PROBE.format(name=theorem.full_name) \
+        + new_text[cut:]
+    refused = "the proof depends on sorryAx, and "
+    try:
+        result = checker.check_file(theorem.project, theorem.file, probe, timeout=config.timeout)
+    except LeanEnvError as exc:
+        return Verification(REJECTED, "sorry_source_unknown", refused + f"asking Lean where it comes from failed: {exc}",
+                            seconds, axioms, command=command)
+    seconds += result.seconds
+    sources = None if result.timed_out else sorry_sources_report(result.messages, theorem.full_name)
+    if sources is None:
+        errors = [m for m in result.messages if m.severity == "error"]
+        why = ("the check timed out" if result.timed_out else
+               f"line {errors[0].line}: {errors[0].text}" if errors else "Lean printed no sorry-sources report")
+        return Verification(REJECTED, "sorry_source_unknown",
+                            refused + f"Lean's output cannot tell where it comes from ({why})", seconds, axioms,
+                            command=command)
+    owners = {s: _is_placeholder(s, placeholders) for s in sources}
+    strays = [s for s, owner in owners.items() if owner is None]
+    if not sources or strays:
+        what = ", ".join(strays) if strays else "no declaration"
+        return Verification(REJECTED, "axioms", refused + f"it comes from {what}, not from a sorry placeholder",
+                            seconds, axioms, command=command)
+    used = sorted({o for o in owners.values() if o is not None})
+    return Verification(ACCEPTED, "sorry_placeholder",
+                        "Lean accepts the proof, but it depends on sorry placeholder(s): " + ", ".join(used)
+                        + " (the only sources of sorryAx)", seconds, axioms, depends_on_sorry=True,
+                        command=command)
 
 
 def _axioms_of(messages: Sequence[LeanMessage], name: str, line: int) -> tuple[str, ...] | None:
