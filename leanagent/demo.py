@@ -78,8 +78,8 @@ class DemoConfig:
     examples: Path | None = None
     max_length: int = 96
     batch_size: int = 16
-    max_steps: int = 24  # optimiser steps per project
-    lr: float = 3e-4
+    max_steps: int = 12  # optimiser steps per project
+    lr: float = 5e-4
     num_negatives: int = 1
     num_in_file_negatives: int = 1
     seed: int = 3407

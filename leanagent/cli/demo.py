@@ -14,7 +14,7 @@ from .text import shown
 if TYPE_CHECKING:
     from leanagent.demo import DemoResult
 
-_DEFAULTS = {"projects": "arith,logic,lists,orders,algebra", "max_steps": 24, "prove_timeout": 60.0}
+_DEFAULTS = {"projects": "arith,logic,lists,orders,algebra", "max_steps": 12, "prove_timeout": 60.0}
 
 
 @main.command("demo")
