@@ -445,7 +445,7 @@ def run_demo(home: Home, config: DemoConfig | None = None, *,
                             "--home NEW_DIRECTORY for a fresh demo") from exc
         times["learn"] = time.perf_counter() - t
         report = run_report(store, name)
-        if not resumed or prove is not None:
+        if prove is not None:  # else the line says why it could not run
             prover_line = _prove_summary(report, prover_line)
         t = time.perf_counter()
         out = config.report_dir or home.reports / "demo"
