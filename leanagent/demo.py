@@ -10,11 +10,10 @@ are computed, the prover runs where a Lean toolchain is present (and says what t
 install where not), and the proof report is written.
 
 The projects are staged into ``HOME/demo/examples`` first, with each one's
-dependencies copied into its ``.lake/packages/<name>``, which is where ``lake`` puts a
-git dependency and where the indexer (like LeanDojo's tracer) looks for dependency
-sources. The checkout's own ``.lake/packages`` entries are symbolic links to sibling
-directories, which the indexer refuses to follow (a repository's links are untrusted:
-docs/static-indexer.md); staging also keeps ``lake build`` out of the checkout.
+dependencies copied into its ``.lake/packages/<name>`` (where ``lake`` puts a git
+dependency and where the indexer, like LeanDojo's tracer, looks for dependency
+sources), so that nothing the demo runs (``lake build``, the prover, ``write-back``)
+writes into the leanagent checkout, and the staged tree holds no symbolic link.
 A copy keeps file modification times, so staging again gives the same tree fingerprint:
 a rerun finds every project already indexed and continues the run where it stopped.
 
