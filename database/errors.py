@@ -40,7 +40,9 @@ from where they meet it (``prover.retrieval.errors``, ``prover.lean.interface``,
     │   └── ProjectNotTraced        the Dojo backend's project has no LeanDojo trace
     ├── RunError                    a lifelong run cannot start or continue
     │   └── RunConfigMismatch       a run of that name exists with another configuration
-    └── MetricsError                an accuracy matrix or V sequence has the wrong shape
+    ├── MetricsError                an accuracy matrix or V sequence has the wrong shape
+    └── DemoError                   `leanagent demo` cannot run as asked
+        └── ExamplesNotFound        the bundled example projects are not where it looked
 """
 
 from __future__ import annotations
@@ -245,6 +247,14 @@ class RunConfigMismatch(RunError):
 
 class MetricsError(LeanAgentError):
     """The accuracy matrix or the V sequence has the wrong shape."""
+
+
+class DemoError(LeanAgentError):
+    """`leanagent demo` cannot run as asked (the message says what to change)."""
+
+
+class ExamplesNotFound(DemoError):
+    """The bundled example projects are not where the demo looked (it names the places)."""
 
 
 # -- SQLite faults, as messages ----------------------------------------------------------------

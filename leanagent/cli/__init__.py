@@ -155,6 +155,7 @@ def _register() -> None:
     from . import (
         config_cmd,  # noqa: F401
         crawl,  # noqa: F401
+        demo,  # noqa: F401
         doctor,  # noqa: F401
         kb,  # noqa: F401
         lifelong,  # noqa: F401

@@ -159,6 +159,11 @@ def metrics_cmd(app: App, run_name: str | None, window: int, as_json: bool) -> N
     if as_json:
         emit_json(report)
         return
+    echo_report(report)
+
+
+def echo_report(report: dict[str, Any]) -> None:
+    """Print a run's accuracy matrix, V, baselines and metrics (`run_report`'s output)."""
     click.echo(f"run {shown(report['run'])}: {len(report['order'])} repositories")
     click.echo("R (test R@10 after step i on repository j), V (val R@10), A (row mean):")
     for i, (name, row) in enumerate(zip(report["order"], report["R"], strict=True)):
@@ -167,9 +172,9 @@ def metrics_cmd(app: App, run_name: str | None, window: int, as_json: bool) -> N
         click.echo(f"{i + 1:>3}. {shown(name)[:20]:<20} " + " ".join(_fmt(x) for x in row)
                    + f" | V {_fmt(report['V'][i])} A {_fmt(mean)}")
     for i, row in enumerate(report.get("P", [])):
-        click.echo(f"P@1 {i + 1:>3}. " + " ".join(_fmt(x) for x in row))
+        click.echo(f"{f'P@1 {i + 1:>3}.':<25} " + " ".join(_fmt(x) for x in row))
     for method, vals in report["baselines"].items():
-        click.echo(f"baseline {method:<9} " + " ".join(_fmt(x) for x in vals))
+        click.echo(f"{'baseline ' + method:<25} " + " ".join(_fmt(x) for x in vals))
     for key, value in report["metrics"].items():
         click.echo(f"{key:<16} {_fmt(value)}")
     if report.get("metrics_note"):
