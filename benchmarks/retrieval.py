@@ -126,7 +126,7 @@ def bench_training(steps: int, batch_size: int, max_length: int) -> dict:
         store = Store(home.db_path)
         make_repo(store, n_theorems=max(80, steps * batch_size + 20))
         repo = store.repositories()[0]
-        cfg = TrainConfig(max_length=max_length, batch_size=batch_size, max_steps=steps, epochs=1, bf16=True)
+        cfg = TrainConfig(max_length=max_length, batch_size=batch_size, max_steps=steps, epochs=1, precision="bf16")
 
         # Bare loop: the same kind of batches (queries, positives, sampled negatives) tokenised
         # beforehand, then only forward / backward / AdamW step.

@@ -278,7 +278,7 @@ def test_sigkill_during_training_and_evaluation_then_resume(real_home):
     home, model = real_home
     db = home / "leanagent.db"
     args = ["--home", str(home), "run", "--order", "given", "--model", str(model), "--max-length", "64",
-            "--batch-size", "8", "--epochs", "2", "--no-bf16"]
+            "--batch-size", "8", "--epochs", "2", "--precision", "fp32"]
     _run_until_killed(args, db, "train", 1)
     before_first = _done_stages(db)
     assert (1, "train") not in before_first  # killed during training of the second repository

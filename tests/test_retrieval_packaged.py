@@ -50,9 +50,9 @@ def test_packaged_encoder_training_raises_heldout_r10(tmp_path, store):
     # fp32: what is measured is learning, not precision; bf16 autocast more than doubled this
     # test's CPU time on a CPU without bf16 units (170 s vs 75 s), and bf16 training is
     # exercised by the lifelong end-to-end test.
-    ecfg = EvalConfig(max_length=48, bf16=False)
+    ecfg = EvalConfig(max_length=48, precision="fp32")
     cid = train_retriever(store, home, repos=[repo], parent_checkpoint_id=None,
-                          config=TrainConfig(max_length=48, lr=2e-4, epochs=2, batch_size=8, bf16=False))
+                          config=TrainConfig(max_length=48, lr=2e-4, epochs=2, batch_size=8, precision="fp32"))
     cfg = store.checkpoints.get(cid).config
     assert cfg["loss_mean_last_quarter"] < cfg["loss_mean_first_quarter"]
     res = evaluate_retriever(store, home, checkpoint_id=cid, repos=[repo], split="test",

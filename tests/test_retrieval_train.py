@@ -34,10 +34,10 @@ def trained(tmp_path_factory):
         repo = store.repositories()[0]
         # the repository's ~12 validation queries: below the default minimum for choosing
         # fusion weights, so this test lowers it
-        ecfg = EvalConfig(model=model, max_length=48, bf16=False, min_fusion_queries=5)
+        ecfg = EvalConfig(model=model, max_length=48, precision="fp32", min_fusion_queries=5)
         before = evaluate_retriever(store, home, checkpoint_id=None, repos=[repo], split="test",
                                     methods=("dense",), config=ecfg)
-        tcfg = TrainConfig(model=model, max_length=48, lr=3e-3, epochs=4, batch_size=8, bf16=False)
+        tcfg = TrainConfig(model=model, max_length=48, lr=3e-3, epochs=4, batch_size=8, precision="fp32")
         cid = train_retriever(store, home, repos=[repo], parent_checkpoint_id=None, config=tcfg)
         after = evaluate_retriever(store, home, checkpoint_id=cid, repos=[repo], split="test",
                                    methods=("dense", "untrained", "bm25", "locality", "fused"), config=ecfg)

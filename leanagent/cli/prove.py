@@ -101,7 +101,7 @@ def build_prover_config(app: App, store: Any, *, backend: str, backend_options: 
             checkpoint_id = int(checkpoint) if checkpoint is not None else latest_checkpoint(store)
             enc_device = "cpu" if device == "auto" else device
             index = build_index(store, app.home, checkpoint_id=checkpoint_id,
-                                config=EvalConfig(device=enc_device, bf16=False, progress=True))
+                                config=EvalConfig(device=enc_device, precision="fp32", progress=True))
             if index.added:
                 info(f"premise index: {index.added} premise(s) encoded")
             retrieval = RetrievalSpec(home=str(app.home.root), checkpoint_id=checkpoint_id, device=enc_device)
