@@ -59,7 +59,7 @@ class RetrievalSpec:
     model: str = "all-MiniLM-L6-v2"
     max_length: int = 256
     device: str = "cpu"
-    precision: str | None = None  # for encoding states; None: the device's default
+    precision: str | None = None  # for encoding states: auto / fp32 / bf16; None: the device's default
     index_kind: str = "flat"
 
 
@@ -136,8 +136,9 @@ class PremiseRetriever:
         self.home = Home(Path(spec.home))
         self._store = Store(self.home.db_path, readonly=True)
         device = spec.device
-        self.bf16 = resolve_precision(spec.precision, device).name == "bf16"
-        config = EvalConfig(model=spec.model, max_length=spec.max_length, device=device, bf16=self.bf16,
+        self.bf16 = resolve_precision(spec.precision, device, home=spec.home).name == "bf16"
+        config = EvalConfig(model=spec.model, max_length=spec.max_length, device=device,
+                            precision="bf16" if self.bf16 else "fp32",
                             index_kind=spec.index_kind)
         try:
             self.index: PremiseIndex

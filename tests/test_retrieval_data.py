@@ -99,10 +99,10 @@ def test_novel_premises_split_holds_out_premises_no_training_theorem_uses():
 
 
 def test_the_test_split_grows_to_min_test_queries_within_its_cap(store, tmp_path):
+    from leanagent.tracing.static import StaticIndexConfig, index_repository
     from prover.retrieval.api import ensure_splits
     from prover.retrieval.config import DataConfig
     from prover.retrieval.data import build_queries
-    from leanagent.tracing.static import StaticIndexConfig, index_repository
 
     generate_lean_project(tmp_path / "p", theorems=300, files=10, seed=2)
     index_repository(store, tmp_path / "p", RepoInfo(url="gen", name="gen", commit="2" * 40),
@@ -125,9 +125,11 @@ def test_bootstrap_interval_brackets_the_mean_and_narrows_with_more_queries():
     rng = random.Random(0)
     small = [100.0 * (rng.random() < 0.6) for _ in range(50)]
     large = [100.0 * (rng.random() < 0.6) for _ in range(2000)]
-    lo, hi = bootstrap_interval(small)
+    ci_small, ci_large = bootstrap_interval(small), bootstrap_interval(large)
+    assert ci_small is not None and ci_large is not None
+    lo, hi = ci_small
     assert lo < sum(small) / 50 < hi and hi - lo > 15
-    lo2, hi2 = bootstrap_interval(large)
+    lo2, hi2 = ci_large
     assert hi2 - lo2 < (hi - lo) / 3
     assert bootstrap_interval(small) == (lo, hi)  # seeded
     assert bootstrap_interval([42.0] * 10) == (42.0, 42.0)

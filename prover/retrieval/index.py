@@ -30,7 +30,7 @@ import numpy.typing as npt
 from database.indexes import IndexRecord
 from prover.precision import PrecisionChoice, resolve_precision
 
-from .checkpoints import encoder_key, encoder_spec, load_encoder, premise_encoder_of, read_fusion_for
+from .checkpoints import encoder_key, load_encoder, premise_encoder_of, read_fusion_for
 from .config import EvalConfig
 from .data import Access, BoolArray, Corpus, FloatArray, IntArray, corpus_fingerprint, load_corpus
 from .errors import IndexMismatch, RetrievalError
