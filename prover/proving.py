@@ -30,6 +30,7 @@ from .generator import AutomationConfig, GeneratorConfig, TacticGenerator, load_
 from .lean.backends import create_backend
 from .lean.interface import FileChecker, GoalState, LeanEnv, TheoremRef
 from .lean.verify import ACCEPTED, ERROR, REJECTED, LakeFileChecker, Verification, VerifyConfig, verify_proof
+from .retrieval.config import DEFAULT_MAX_LENGTH, DEFAULT_MODEL
 from .search import SearchConfig, SearchResult, StopReason, best_first_search
 
 if TYPE_CHECKING:
@@ -56,8 +57,8 @@ class RetrievalSpec:
 
     home: str
     checkpoint_id: int | None = None
-    model: str = "all-MiniLM-L6-v2"
-    max_length: int = 256
+    model: str = DEFAULT_MODEL
+    max_length: int = DEFAULT_MAX_LENGTH  # the retriever's (its index is keyed by it)
     device: str = "cpu"
     precision: str | None = None  # for encoding states: auto / fp32 / bf16; None: the device's default
     index_kind: str = "flat"

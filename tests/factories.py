@@ -193,14 +193,16 @@ class FakeLearner:
         for r in repos:
             for m in methods:
                 score = 20.0 + r.id
-                if m == "dense":
+                if m in ("dense", "fused"):
                     for trained in self._lineage(checkpoint_id):
                         score = score + 10.0 if r.id in trained else score - 1.0
+                    if m == "fused":  # the fused ranking: one point above dense
+                        score += 1.0
                 elif m == "bm25":
                     score = 30.0
                 out[(r.id, m)] = {"r1": score / 2, "r10": score, "mrr": score / 100, "num_queries": 3}
                 self.store.evaluations.record(Evaluation(
-                    checkpoint_id=checkpoint_id if m == "dense" else None, method=m, repo_id=r.id, scheme="s",
+                    checkpoint_id=checkpoint_id if m in ("dense", "fused") else None, method=m, repo_id=r.id, scheme="s",
                     split=split, r1=score / 2, r10=score, mrr=score / 100, num_queries=3))
         return out
 

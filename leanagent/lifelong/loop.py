@@ -191,6 +191,18 @@ def _matrix_methods(config: RunConfig) -> tuple[str, ...]:
     return ("dense", "fused") if config.matrix == "fused" else ("dense",)
 
 
+def _matrix_metric(res: Results, repo_id: int, matrix: str) -> dict[str, Any]:
+    """A cell of the accuracy matrix by the run's method. A fused cell whose weights could
+    not be chosen (too few validation queries so far: `EvalConfig.min_fusion_queries`)
+    holds the dense number instead, and says so (``method`` and ``note``), rather than
+    leaving a hole in R or tuning on noise."""
+    m = _metric(res, repo_id, matrix)
+    if matrix == "fused" and m.get("r10") is None:
+        note = (res.get((repo_id, "fused")) or {}).get("note") or "fusion weights not tuned"
+        return {**_metric(res, repo_id, "dense"), "method": "dense", "note": f"fused {note}; dense shown"}
+    return {**m, "method": matrix}
+
+
 def _stage_baseline(ctx: _Ctx, pos: int, repo: Repository) -> None:
     res = ctx.learner.evaluate(checkpoint_id=None, repos=[repo], split="test", methods=BASELINE_METHODS)
     info: dict[str, Any] = {m: _metric(res, repo.id, m) for m in BASELINE_METHODS}
@@ -203,7 +215,7 @@ def _stage_baseline(ctx: _Ctx, pos: int, repo: Repository) -> None:
         # on the validation data of the repositories it had seen).
         pre = ctx.learner.evaluate(checkpoint_id=prev, repos=[repo], split="test",
                                    methods=_matrix_methods(ctx.config))
-        info["pre"] = _metric(pre, repo.id, ctx.config.matrix)
+        info["pre"] = _matrix_metric(pre, repo.id, ctx.config.matrix)
         info["pre_checkpoint_id"] = prev
     ctx.state.mark_finished(pos, repo.id, "baseline", info)
 
@@ -256,13 +268,13 @@ def _stage_evaluate(ctx: _Ctx, pos: int, repo: Repository) -> None:
     # With fused, its weights are tuned here on the validation split of every repository
     # seen so far (never on test data), then used for the test row and for V.
     test = ctx.learner.evaluate(checkpoint_id=ckpt, repos=seen, split="test", methods=methods)
-    val = ctx.learner.evaluate(checkpoint_id=ckpt, repos=[repo], split="val", methods=(matrix,))
+    val = ctx.learner.evaluate(checkpoint_id=ckpt, repos=[repo], split="val", methods=methods)
     info: dict[str, Any] = {
         "checkpoint_id": ckpt,
         "method": matrix,
-        "test": [{"repo_id": r.id, **_metric(test, r.id, matrix),
+        "test": [{"repo_id": r.id, **_matrix_metric(test, r.id, matrix),
                   **({"dense": _metric(test, r.id, "dense")} if matrix != "dense" else {})} for r in seen],
-        "val": _metric(val, repo.id, matrix),
+        "val": _matrix_metric(val, repo.id, matrix),
     }
     fusion = (test.get((repo.id, "fused")) or {}).get("fusion")
     if fusion is not None:

