@@ -88,6 +88,31 @@ def test_probe_encoder_measures_times_and_cosine():
     assert p.min_cosine == pytest.approx(want) and want < 0.999
 
 
+def test_a_hopelessly_slow_bf16_pass_is_timed_once():
+    """On a CPU that emulates bf16 a pass takes seconds: the first one settles it."""
+    import numpy as np
+
+    calls = {True: 0, False: 0}
+
+    def encode(texts, bf16):
+        calls[bf16] += 1
+        time.sleep(0.05 if bf16 else 0.002)
+        return np.ones((len(texts), 4)) / 2.0
+
+    p = probe_encoder(encode, model="toy", texts=["a"], budget=0.02)
+    assert calls[True] == 1 and p.repeats == 1 and p.bf16_seconds >= 0.05
+    assert decide(None, p)[0] == "fp32"
+    calls.update({True: 0, False: 0})
+
+    def close(texts, bf16):  # bf16 as fast: timed like fp32, at least twice after the first
+        calls[bf16] += 1
+        time.sleep(0.002)
+        return np.ones((len(texts), 4)) / 2.0
+
+    q = probe_encoder(close, model="toy", texts=["a"], budget=0.02)
+    assert calls[True] >= 3 and q.repeats >= 2
+
+
 def test_auto_measures_once_per_device_and_caches_in_the_home(tmp_path, monkeypatch):
     from database.home import Home
 

@@ -159,8 +159,17 @@ def _lists(value: Any) -> Any:
     return value
 
 
+#: What leanagent 0.1 ran with where a stored configuration predates the option (its
+#: defaults then; today's CPU-sized defaults differ, and a stored run keeps its own).
+_OLD_TRAIN = {"max_length": 256, "batch_size": 8, "premise_tower": "shared", "length_buckets": False}
+_OLD_EVAL = {"max_length": 256}
+
+
 def _build(cls: type[Any], values: dict[str, Any]) -> Any:
     values = dict(values)
+    if "data" not in values:  # stored before the data configuration existed
+        for key, old in (_OLD_TRAIN if cls is TrainConfig else _OLD_EVAL).items():
+            values.setdefault(key, old)
     if "bf16" in values:  # leanagent 0.1 stored a bf16 switch where a precision is now
         values["precision"] = "bf16" if values.pop("bf16") else "fp32"
     if "splits" in values:  # ... and a SplitConfig where the data configuration is now
