@@ -219,11 +219,10 @@ def test_runs_stored_in_the_old_flat_layout_continue(store):
     run_id = store.runs.create("old", flat)
     # leanagent 0.1's settings then (its defaults; today's CPU-sized ones differ): the run
     # continues with them, and today's defaults are refused rather than mixed in
-    legacy = {"data": LEGACY_DATA, "precision": "bf16", "max_length": 256}
     config = RunConfig(order="given", matrix="dense",
                        train=TrainConfig(max_steps=2, batch_size=8, premise_tower="shared", length_buckets=False,
-                                         **legacy),
-                       eval=EvalConfig(**legacy))
+                                         data=LEGACY_DATA, precision="bf16", max_length=256),
+                       eval=EvalConfig(data=LEGACY_DATA, precision="bf16", max_length=256))
     with pytest.raises(RunConfigMismatch, match=r"train\.premise_tower"):
         run_lifelong(store, FakeLearner(store), RunConfig(order="given", train=TrainConfig(max_steps=2)), name="old")
     with pytest.raises(RunConfigMismatch, match=r"train\.lr"):
