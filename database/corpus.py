@@ -61,17 +61,29 @@ class StepLink(NamedTuple):
 class TheoremLink(NamedTuple):
     theorem_id: int
     premise_id: int
+    full_name: str  # the name the link resolved to (the premise's full name)
+
+
+class StepText(NamedTuple):
+    """A tactic step without a goal state (static data): its text and place in the proof."""
+
+    step_id: int
+    theorem_id: int
+    idx: int
+    tactic: str
 
 
 @dataclass(frozen=True)
 class QueryMaterial:
     """What retrieval queries are built from, for a set of theorems: where each theorem
-    is, its tactic steps with goal states and resolved step-level links, and its resolved
-    theorem-level links; all in id order, links in their stored order."""
+    is, its tactic steps with goal states and resolved step-level links, its resolved
+    theorem-level links, and the text of its steps that have no goal state; all in id
+    order (steps by theorem and index), links in their stored order."""
 
     theorems: dict[int, TheoremAnchor]
     step_links: list[StepLink]
     theorem_links: list[TheoremLink]
+    step_texts: list[StepText]
 
 
 class CorpusReader:
@@ -138,8 +150,13 @@ class CorpusReader:
             params,
         )]
         links = [TheoremLink(*r) for r in conn.execute(
-            f"SELECT theorem_id, premise_id FROM premise_links WHERE theorem_id IN ({sel}) "
+            f"SELECT theorem_id, premise_id, full_name FROM premise_links WHERE theorem_id IN ({sel}) "
             f"AND step_id IS NULL AND premise_id IS NOT NULL ORDER BY theorem_id, idx",
             params,
         )]
-        return QueryMaterial(theorems, steps, links)
+        texts = [StepText(*r) for r in conn.execute(
+            f"SELECT id, theorem_id, idx, tactic FROM tactic_steps WHERE theorem_id IN ({sel}) "
+            f"AND state_before IS NULL ORDER BY theorem_id, idx",
+            params,
+        )]
+        return QueryMaterial(theorems, steps, links, texts)

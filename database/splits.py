@@ -13,8 +13,9 @@ between processes.
   to val and the rest to test. Test theorems therefore use premises never used in
   training.
 
-`SplitConfig` is the one split configuration: the export writer uses it for both
-schemes (LeanDojo's 2% / 2% by default), the retriever for its per-repository splits.
+`SplitConfig` is the one split configuration of the export writer (both schemes,
+LeanDojo's 2% / 2% by default). The retriever sizes its per-repository held-out sets in
+queries rather than theorems (`split_weighted`, same two schemes).
 """
 
 from __future__ import annotations
@@ -105,6 +106,66 @@ def split_novel_premises(
     out = dict.fromkeys(ordered, "train")
     for i, k in enumerate(pool):
         out[k] = "val" if i < num_val else "test"
+    return out
+
+
+def split_weighted(
+    keys: Sequence[K], weights: Mapping[K, int], *, num_val: int, num_test: int, seed: int,
+    premises_used: Mapping[K, Sequence[str]] | None = None,
+) -> dict[K, str]:
+    """Held-out sets sized by weight (a theorem's query count) rather than by theorems.
+
+    Without ``premises_used``: the random scheme -- shuffle (seeded, after sorting), then
+    take theorems from the end into test until their weight reaches ``num_test``, then
+    into val until it reaches ``num_val``. With it: the novel_premises scheme -- premises
+    rarest first (then by name); all theorems using each in turn join the held-out pool
+    until the pool's weight reaches ``num_val + num_test``; the shuffled pool fills val to
+    ``num_val`` and the rest is test. Every held-out theorem then uses a premise that no
+    training theorem uses. Val and test each get at least one theorem when there are three
+    or more theorems and their target is positive."""
+    ordered = sorted(keys)
+    out = dict.fromkeys(ordered, "train")
+    if not ordered:
+        return out
+    rng = random.Random(seed)
+    if premises_used is None:
+        rng.shuffle(ordered)
+        pool = ordered[::-1]
+        first, first_target, second, second_target = "test", num_test, "val", num_val
+    else:
+        users: dict[str, list[K]] = {}
+        for k in ordered:
+            for name in sorted(set(premises_used.get(k, ()))):
+                users.setdefault(name, []).append(k)
+        pool = []
+        in_pool: set[K] = set()
+        weight = 0
+        for name in sorted(users, key=lambda p: (len(users[p]), p)):
+            if weight >= num_val + num_test:
+                break
+            for k in users[name]:
+                if k not in in_pool:
+                    in_pool.add(k)
+                    pool.append(k)
+                    weight += weights.get(k, 1)
+        rng.shuffle(pool)
+        first, first_target, second, second_target = "val", num_val, "test", num_test
+    enough = len(ordered) >= 3
+    got = {first: 0, second: 0}
+    taken = {first: 0, second: 0}
+    for k in pool:
+        if got[first] < first_target or (enough and first_target > 0 and not taken[first]):
+            which = first
+        elif premises_used is not None or got[second] < second_target or (
+                enough and second_target > 0 and not taken[second]):
+            which = second
+        else:
+            break
+        if premises_used is None and taken[first] + taken[second] + 1 >= len(ordered):
+            break  # leave at least one theorem to train on
+        out[k] = which
+        got[which] += weights.get(k, 1)
+        taken[which] += 1
     return out
 
 

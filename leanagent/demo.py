@@ -113,18 +113,23 @@ class DemoConfig:
         """The lifelong run: LeanAgent's progressive strategy and easy-count curriculum, the
         packaged encoder in fp32 (bf16 autocast is 100x slower than fp32 on CPUs without
         bf16 units, and a demo must not depend on the machine: docs/method.md)."""
-        from database.splits import SplitConfig
         from leanagent.lifelong import RunConfig
-        from prover.retrieval.config import EvalConfig, TrainConfig
+        from prover.retrieval.config import DataConfig, EvalConfig, TrainConfig
 
-        splits = SplitConfig(val_fraction=self.val_fraction, test_fraction=self.test_fraction)
-        train = TrainConfig(splits=splits, max_length=self.max_length, batch_size=self.batch_size, max_steps=self.max_steps,
+        # The demo's own data and training shape (statement queries, random split by
+        # theorems, LeanAgent's shared tower and dense matrix): its projects are small, and
+        # it measured its settings with them (the CPU-sized run defaults are in the README).
+        data = DataConfig(queries="statement", split="random", val_fraction=self.val_fraction,
+                          test_fraction=self.test_fraction, min_test_queries=0, max_test_fraction=self.test_fraction)
+        train = TrainConfig(data=data, max_length=self.max_length, batch_size=self.batch_size, max_steps=self.max_steps,
                             lr=self.lr, num_negatives=self.num_negatives,
                             num_in_file_negatives=min(self.num_in_file_negatives, self.num_negatives),
-                            seed=self.seed, bf16=False, device="auto")
-        evaluate = EvalConfig(splits=splits, max_length=self.max_length, bf16=False, device="auto",
+                            seed=self.seed, precision="fp32", device="auto", premise_tower="shared",
+                            length_buckets=False)
+        evaluate = EvalConfig(data=data, max_length=self.max_length, precision="fp32", device="auto",
                               batch_size=self.encode_batch_size)
-        return RunConfig(strategy="progressive", order="easy-count", seed=self.seed, train=train, eval=evaluate)
+        return RunConfig(strategy="progressive", order="easy-count", seed=self.seed, matrix="dense", train=train,
+                         eval=evaluate)
 
     def run_name(self) -> str:
         """``demo`` with the default settings; other settings get a run of their own (so

@@ -110,10 +110,10 @@ def proof_tasks(store: Store, repo: Repository, request: ProveRequest) -> list[P
         rows = store.theorems(repo, status="sorry")
     else:
         from prover.retrieval.api import ensure_splits
-        from prover.retrieval.config import RETRIEVER_SPLITS, SPLIT_SCHEME
+        from prover.retrieval.config import LEGACY_DATA, SPLIT_SCHEME
 
         if request.scheme == SPLIT_SCHEME:
-            ensure_splits(store, repo, RETRIEVER_SPLITS)  # the retriever's splits: made once, never moved
+            ensure_splits(store, repo, LEGACY_DATA)  # the retriever's splits: made once, never moved
         ids = store.split_assignments.theorem_ids(request.scheme, repo.id, request.split)
         rows = [r for r in store.theorems(repo, status="proven") if r["id"] in ids]
     rows = _selected(rows, request.theorems)

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, cast, runtime_checkabl
 
 from database.errors import ConfigError, LeanAgentError
 
+from .precision import PrecisionChoice
+
 if TYPE_CHECKING:
     import torch
 
@@ -74,12 +76,6 @@ class TacticGenerator(Protocol):
 # -- precision ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PrecisionChoice:
-    name: str  # "fp32" or "bf16"
-    reason: str  # recorded with results: why this precision was used
-
-
 def resolve_device(device: str) -> str:
     if device != "auto":
         return device
@@ -88,27 +84,36 @@ def resolve_device(device: str) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def resolve_precision(requested: str | None, device: str) -> PrecisionChoice:
-    """The precision to run on ``device``: the one asked for, or the device's default.
+def resolve_precision(requested: str | None, device: str, *, home: str | None = None) -> PrecisionChoice:
+    """The precision to run on ``device``: the one asked for, measured (``auto``), or the
+    device's default (None).
 
-    Default: bf16 on a CUDA device that supports it, fp32 everywhere else -- a CPU's
-    bf16 speed depends on units (AVX512-BF16, AMX) many CPUs lack, where it is two
-    orders of magnitude slower. Measuring the device and picking (``auto``) is a
-    separate step that plugs in here."""
+    ``auto`` is the rule retrieval uses (`prover.precision.resolve_precision`): the device
+    is measured once and bf16 chosen only where it is faster and agrees with fp32; the
+    verdict is cached in the leanagent home ``home`` under the device's identity, so the
+    generator and the retriever share one measurement per machine. Default (None): bf16
+    on a CUDA device that supports it, fp32 everywhere else -- a CPU's bf16 speed depends
+    on units (AVX512-BF16, AMX) many CPUs lack, where it is two orders of magnitude slower."""
     if requested is not None:
         if requested == "auto":
-            raise ConfigError("precision 'auto' (measured per device) is not available yet: pass fp32 or bf16, "
-                              "or leave it unset for the device's default")
+            from database.home import Home
+
+            from .precision import resolve_precision as measured
+
+            return measured("auto", device, home=Home(Path(home)) if home is not None else None)
         if requested not in PRECISIONS:
-            raise ConfigError(f"unknown precision '{requested}': choose one of {', '.join(PRECISIONS)}")
-        return PrecisionChoice(requested, "requested")
+            raise ConfigError(f"unknown precision '{requested}': choose one of auto, {', '.join(PRECISIONS)}")
+        return PrecisionChoice(requested, "requested", requested=requested, device=device)
     if device.startswith("cuda"):
         import torch
 
         if torch.cuda.is_bf16_supported():
-            return PrecisionChoice("bf16", f"default on {device}: the GPU supports bf16")
-        return PrecisionChoice("fp32", f"default on {device}: the GPU does not support bf16")
-    return PrecisionChoice("fp32", f"default on {device}: bf16 is not assumed fast on a CPU")
+            return PrecisionChoice("bf16", f"default on {device}: the GPU supports bf16", requested="default",
+                                   device=device)
+        return PrecisionChoice("fp32", f"default on {device}: the GPU does not support bf16", requested="default",
+                               device=device)
+    return PrecisionChoice("fp32", f"default on {device}: bf16 is not assumed fast on a CPU", requested="default",
+                           device=device)
 
 
 # -- prompt -----------------------------------------------------------------------------------------
@@ -187,7 +192,9 @@ class GeneratorConfig:
     #: and pay for padding, so they go in smaller batches (benchmarks/search.py).
     max_batch_tokens: int = 4096
     device: str = "auto"
-    precision: str | None = None  # fp32 / bf16; None: the device's default (`resolve_precision`)
+    precision: str | None = None  # auto / fp32 / bf16; None: the device's default (`resolve_precision`)
+    #: The leanagent home where ``auto``'s per-device measurement is cached (None: measured, not kept).
+    home: str | None = None
     seed: int = 3407
     name: str | None = None  # how results name it; default "hf:<directory name>"
 
@@ -281,7 +288,7 @@ class HFTacticGenerator:
                 f"(or {REPROVER_RETRIEVER_TACGEN} with --prompt-layout premises-first), and pass --generator DIR; "
                 "or use --generator automation (no model)")
         self.device = resolve_device(config.device)
-        self.precision = resolve_precision(config.precision, self.device)
+        self.precision = resolve_precision(config.precision, self.device, home=config.home)
         dtype = torch.bfloat16 if self.precision.name == "bf16" else torch.float32
         try:
             hf_config = AutoConfig.from_pretrained(path, local_files_only=True)

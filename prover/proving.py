@@ -30,6 +30,7 @@ from .generator import AutomationConfig, GeneratorConfig, TacticGenerator, load_
 from .lean.backends import create_backend
 from .lean.interface import FileChecker, GoalState, LeanEnv, TheoremRef
 from .lean.verify import ACCEPTED, ERROR, REJECTED, LakeFileChecker, Verification, VerifyConfig, verify_proof
+from .retrieval.config import DEFAULT_MAX_LENGTH, DEFAULT_MODEL
 from .search import SearchConfig, SearchResult, StopReason, best_first_search
 
 if TYPE_CHECKING:
@@ -56,10 +57,10 @@ class RetrievalSpec:
 
     home: str
     checkpoint_id: int | None = None
-    model: str = "all-MiniLM-L6-v2"
-    max_length: int = 256
+    model: str = DEFAULT_MODEL
+    max_length: int = DEFAULT_MAX_LENGTH  # the retriever's (its index is keyed by it)
     device: str = "cpu"
-    precision: str | None = None  # for encoding states; None: the device's default
+    precision: str | None = None  # for encoding states: auto / fp32 / bf16; None: the device's default
     index_kind: str = "flat"
 
 
@@ -136,8 +137,9 @@ class PremiseRetriever:
         self.home = Home(Path(spec.home))
         self._store = Store(self.home.db_path, readonly=True)
         device = spec.device
-        self.bf16 = resolve_precision(spec.precision, device).name == "bf16"
-        config = EvalConfig(model=spec.model, max_length=spec.max_length, device=device, bf16=self.bf16,
+        self.bf16 = resolve_precision(spec.precision, device, home=spec.home).name == "bf16"
+        config = EvalConfig(model=spec.model, max_length=spec.max_length, device=device,
+                            precision="bf16" if self.bf16 else "fp32",
                             index_kind=spec.index_kind)
         try:
             self.index: PremiseIndex

@@ -193,14 +193,16 @@ class FakeLearner:
         for r in repos:
             for m in methods:
                 score = 20.0 + r.id
-                if m == "dense":
+                if m in ("dense", "fused"):
                     for trained in self._lineage(checkpoint_id):
                         score = score + 10.0 if r.id in trained else score - 1.0
+                    if m == "fused":  # the fused ranking: one point above dense
+                        score += 1.0
                 elif m == "bm25":
                     score = 30.0
                 out[(r.id, m)] = {"r1": score / 2, "r10": score, "mrr": score / 100, "num_queries": 3}
                 self.store.evaluations.record(Evaluation(
-                    checkpoint_id=checkpoint_id if m == "dense" else None, method=m, repo_id=r.id, scheme="s",
+                    checkpoint_id=checkpoint_id if m in ("dense", "fused") else None, method=m, repo_id=r.id, scheme="s",
                     split=split, r1=score / 2, r10=score, mrr=score / 100, num_queries=3))
         return out
 
@@ -300,3 +302,129 @@ def generate_export(dest: Path, *, theorems: int, files: int, premises: int, ste
         orjson.dumps({"from_repo": {"url": url, "commit": commit}, "leandojo_version": "synthetic"})
     )
     return dest
+
+
+# -- Lean projects of realistic size and shape (the lifelong benchmark) ---------------------------
+
+#: Words of the generated mathematics: names of functions, predicates and relations.
+MATH_WORDS = (
+    "sum", "prod", "card", "norm", "dist", "mono", "inj", "surj", "comp", "bound", "pos", "neg", "zero",
+    "succ", "pow", "log", "exp", "sqrt", "abs", "max", "min", "gcd", "lcm", "prime", "even", "odd", "fin",
+    "map", "filter", "fold", "take", "drop", "rev", "len", "mem", "subset", "union", "inter", "diff", "image",
+    "preimage", "range", "support", "measure", "prob", "expect", "var", "indep", "cond", "limit", "deriv",
+    "integral", "cont", "unif", "compact", "open", "closed", "dense", "ball", "sphere", "basis", "span",
+    "rank", "trace", "det", "eigen", "dual", "conv", "fourier", "char", "orbit", "stab", "coset", "quot",
+    "ideal", "unit", "field", "poly", "root", "degree", "coeff", "eval", "deg", "graph", "edge", "vertex",
+    "path", "cycle", "tree", "color", "clique", "match", "flow", "cut", "cost", "step", "state", "oracle",
+    "sample", "query", "debate", "energy", "weight", "index", "ratio", "mean", "median", "bias", "noise",
+)
+_RELATIONS = ("≤", "<", "=", "≠")
+
+
+def generate_lean_project(root: Path, *, theorems: int = 1000, files: int = 40, seed: int = 0,
+                          package: str = "Gen") -> dict[str, int]:
+    """Write a Lean 4 project shaped like the mid-size research repositories leanagent is
+    measured on (google-deepmind/debate, YaelDillies/LeanAPAP, b-mehta/ABC-Exceptions):
+    ``files`` modules in an import DAG, a few definitions and about ``theorems / files``
+    theorems each; statements of ~120 characters; about 60% tactic proofs of 1-8
+    top-level steps, 35% term proofs, 3% ``sorry``; each proof names 0-4 earlier
+    declarations of its own or an imported module (about 1.4 on average). Each module has
+    a topic (a few words of `MATH_WORDS`) that its names and statements use, and a
+    theorem's statement mentions words of the declarations its proof uses -- the
+    statement-premise association retrieval learns. Returns counts."""
+    rng = random.Random(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "lean-toolchain").write_text("leanprover/lean4:v4.19.0\n")
+    (root / "lakefile.toml").write_text(f'name = "{package.lower()}"\n\n[[lean_lib]]\nname = "{package}"\n')
+    per_file = [theorems // files + (1 if i < theorems % files else 0) for i in range(files)]
+    decls: list[list[tuple[str, list[str]]]] = []  # per file: (short name, words)
+    imports: list[list[int]] = []
+    counts = {"theorems": 0, "sorry": 0, "tactic": 0, "term": 0, "defs": 0, "lines": 0}
+    modules = []
+    for f in range(files):
+        topic = rng.sample(MATH_WORDS, 6)
+        near = list(range(max(0, f - 6), f))
+        imp = sorted(set(rng.sample(near, min(len(near), rng.choice((1, 2, 2, 3))))))
+        imports.append(imp)
+        visible = sorted({j for i in imp for j in [i, *_closure(imports, i)]})
+        module = f"{package}.Part{f // 10}.M{f}"
+        modules.append(module)
+        ns = f"{package}.M{f}"
+        out = [f"import {modules[j]}\n" for j in imp]
+        out.append(f"\n/-!\n# {' '.join(topic[:3]).title()}\n\nGenerated module {f}.\n-/\n\n")
+        out.append(f"namespace {ns}\n\nopen Nat\n\n")
+        mine: list[tuple[str, list[str]]] = []
+        for d in range(3):
+            words = rng.sample(topic, 2)
+            name = f"{words[0]}_{words[1]}" + (f"_{d}" if any(n == f"{words[0]}_{words[1]}" for n, _ in mine) else "")
+            out.append(f"/-- The {words[0]} of the {words[1]}. -/\ndef {name} (n : ℕ) : ℕ := n * {d + 2} + {f}\n\n")
+            mine.append((name, words))
+            counts["defs"] += 1
+        for t in range(per_file[f]):
+            pool = [(j, n, w) for j in visible for n, w in decls[j]] + [(f, n, w) for n, w in mine]
+            k = rng.choices((0, 1, 1, 2, 2, 3, 4), k=1)[0]
+            # nearer declarations (this module, then the imported ones) are used more often
+            weights = [4.0 if j == f else 1.0 for j, _, _ in pool]
+            used = []
+            for _ in range(min(k, len(pool))):
+                pick = rng.choices(range(len(pool)), weights=weights, k=1)[0]
+                if pool[pick] not in used:
+                    used.append(pool[pick])
+            words = [w for _, _, ws in used for w in ws[:2]] or rng.sample(topic, 2)
+            extra = rng.sample(topic, 2)
+            base = f"{rng.choice(words)}_{rng.choice(extra)}_{rng.choice(('le', 'lt', 'eq', 'pos', 'mono', 'bound'))}"
+            name = f"{base}_{t}"
+            lhs = " + ".join(f"{w} n" for w in words[:3])
+            rhs = f"{extra[0]} (n + m) * {rng.randint(2, 9)}"
+            hyp = f"(h : {extra[1]} n {rng.choice(_RELATIONS)} m)" if rng.random() < 0.6 else ""
+            stmt = f"theorem {name} (n m : ℕ) {hyp} :\n    {lhs} {rng.choice(_RELATIONS)} {rhs}".replace("  :", " :")
+            refs = [n if j == f else f"{package}.M{j}.{n}" for j, n, _ in used]
+            style = rng.random()
+            if style < 0.03:
+                body, kind = " := by\n  sorry\n", "sorry"
+            elif style < 0.38 and refs:
+                body, kind = f" :=\n  {refs[0]}" + "".join(f" |>.trans ({r} _)" for r in refs[1:]) + "\n", "term"
+            else:
+                body, kind = " := by\n" + _tactic_proof(rng, refs) + "\n", "tactic"
+            counts[kind] += 1
+            counts["theorems"] += 1
+            out.append(f"{stmt}{body}\n")
+            mine.append((name, words[:1] + extra[:1]))
+        out.append(f"end {ns}\n")
+        decls.append(mine)
+        text = "".join(out)
+        counts["lines"] += text.count("\n")
+        path = root / (module.replace(".", "/") + ".lean")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (root / f"{package}.lean").write_text("".join(f"import {m}\n" for m in modules))
+    counts["files"] = files + 1
+    return counts
+
+
+def _closure(imports: list[list[int]], f: int) -> set[int]:
+    seen: set[int] = set()
+    stack = list(imports[f])
+    while stack:
+        g = stack.pop()
+        if g not in seen:
+            seen.add(g)
+            stack.extend(imports[g])
+    return seen
+
+
+def _tactic_proof(rng: random.Random, refs: list[str]) -> str:
+    """1-8 top-level tactic steps; each reference is used by one of them."""
+    n = max(len(refs), rng.choice((1, 2, 2, 3, 3, 4, 5, 8)))
+    slots = sorted(rng.sample(range(n), len(refs)))
+    plain = ["intro x", "simp", "omega", "ring_nf", "norm_num", "constructor", "positivity", "linarith",
+             "induction n with\n  | zero => simp\n  | succ k ih => omega"]
+    steps = []
+    for i in range(n):
+        if i in slots:
+            r = refs[slots.index(i)]
+            steps.append(rng.choice((f"rw [{r}]", f"simp only [{r}, Nat.add_comm]", f"exact {r} _",
+                                     f"apply {r}", f"have h₁ := {r} n\n  · omega", f"refine {r} _ ?_")))
+        else:
+            steps.append(rng.choice(plain))
+    return "\n".join("  " + s for s in steps)

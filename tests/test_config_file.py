@@ -327,7 +327,7 @@ BAD = [
     ("[runn]\nepochs = 3\n", 1, "unknown key 'runn' in the top level; did you mean 'run'?"),
     ("verbose = 1\n\n[checkpoints.lisst]\njson = true\n", 3, "unknown key 'lisst' in [checkpoints]"),
     ("[run]\nepochs = \"3\"\n", 2, 'epochs = "3" in [run]: expected an integer'),
-    ("[run]\nbf16 = 1\n", 2, "bf16 = 1 in [run]: expected true or false"),
+    ("[run]\nlength-buckets = 1\n", 2, "length-buckets = 1 in [run]: expected true or false"),
     ("[run]\nlr = true\n", 2, "lr = true in [run]: expected a number"),
     ("[eval]\nrepos = [\"a\", 2]\n", 2, 'repos = ["a", 2] in [eval]: expected a string or a list of them'),
     ("[run]\n# comment\nstrategy = \"fast\"\n", 3, "is not valid for `leanagent run --strategy`"),
@@ -485,7 +485,7 @@ def test_config_shows_each_value_and_its_source(tmp_path, monkeypatch):
     assert "lr = 0.5 # environment LEANAGENT_RUN_LR" in flat
     assert "# window = # environment LEANAGENT_REPORT_WINDOW: invalid, the command will refuse it" in flat
     assert 'strategy = "progressive" # default' in flat
-    assert "# max-length = # default: 256" in flat  # unset: the library's default applies
+    assert "# max-length = # default: 128" in flat  # unset: the library's default applies
     parsed = tomllib.loads(text)  # the text form is a configuration file
     assert parsed["run"]["epochs"] == 3 and parsed["eval"]["device"] == "cpu"
     assert parsed["run"]["repos"] == ["a", "b"]
@@ -509,7 +509,7 @@ def test_config_output_round_trips_as_a_file(tmp_path):
     """`leanagent config > f` then `leanagent --config f config` gives the same values."""
     home = tmp_path / "home"
     home.mkdir()
-    _write(home, "[run]\nepochs = 3\nbf16 = false\n[checkpoints.list]\njson = true\n")
+    _write(home, "[run]\nepochs = 3\nprecision = \"fp32\"\n[checkpoints.list]\njson = true\n")
     first = CliRunner().invoke(main, ["--home", str(home), "config"])
     assert first.exit_code == 0, first.output
     copy = _write(tmp_path, first.stdout.replace(f'home = "{home.resolve()}"', ""), "copy.toml")
@@ -541,15 +541,15 @@ def test_a_checkpoint_records_the_configuration_set_in_the_file(tmp_path, fixtur
     home = tmp_path / "home"
     runner = CliRunner()
     assert runner.invoke(main, ["--home", str(home), "add", str(fixtures / "exports" / "leanagent_toy")]).exit_code == 0
-    _write(home, f'model = "{model}"\nmax-length = 48\nbf16 = false\n[train]\nmax-steps = 2\nlr = 0.002\n'
+    _write(home, f'model = "{model}"\nmax-length = 48\nprecision = \"fp32\"\n[train]\nmax-steps = 2\nlr = 0.002\n'
                  "seed = 11\n")
     res = runner.invoke(main, ["--home", str(home), "train", "--json", "--batch-size", "4"])
     assert res.exit_code == 0, res.output
     cid = json.loads(res.stdout[res.stdout.index("{"):])["checkpoint_id"]
     shown = _json(runner.invoke(main, ["--home", str(home), "checkpoints", "show", str(cid), "--json"]))
     cfg = shown["config"]
-    assert (cfg["model"], cfg["max_length"], cfg["bf16"], cfg["max_steps"], cfg["lr"], cfg["seed"],
-            cfg["batch_size"]) == (str(model), 48, False, 2, 0.002, 11, 4)
+    assert (cfg["model"], cfg["max_length"], cfg["precision"], cfg["max_steps"], cfg["lr"], cfg["seed"],
+            cfg["batch_size"]) == (str(model), 48, "fp32", 2, 0.002, 11, 4)
 
 
 def test_a_run_records_the_configuration_set_in_the_file(tmp_path):
@@ -563,7 +563,7 @@ def test_a_run_records_the_configuration_set_in_the_file(tmp_path):
     home = tmp_path / "home"
     with Store(home / "leanagent.db") as store:
         build_repo(store, TOPICS[0], n_theorems=12)
-    _write(home, f'model = "{model}"\nmax-length = 48\nbf16 = false\n[run]\norder = "given"\n'
+    _write(home, f'model = "{model}"\nmax-length = 48\nprecision = \"fp32\"\n[run]\norder = "given"\n'
                  'strategy = "naive"\nmax-steps = 1\nseed = 5\nname = "from-file"\n')
     runner = CliRunner()
     res = runner.invoke(main, ["--home", str(home), "run", "--json"])

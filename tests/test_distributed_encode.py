@@ -22,7 +22,7 @@ def test_ray_workers_encode_exactly_like_one_process(tmp_path: Path, store, ray_
 
     make_repo(store, n_dep=60, n_a=60, n_theorems=5)
     model = str(tiny_bert(tmp_path / "tiny"))
-    config = EvalConfig(model=model, max_length=48, batch_size=16, bf16=False)
+    config = EvalConfig(model=model, max_length=48, batch_size=16, precision="fp32")
     encoder = Encoder.load(model, max_length=48)
     from prover.retrieval.data import load_corpus
 
@@ -47,5 +47,5 @@ def test_small_work_stays_in_process(tmp_path: Path, ray_local) -> None:
     model = str(tiny_bert(tmp_path / "tiny"))
     encoder = Encoder.load(model, max_length=32)
     fn = RayEncode(ray_local)  # 256 texts per worker at least
-    out = fn(encoder, ["theorem a : True", "lemma b : False"], EvalConfig(model=model, bf16=False))
+    out = fn(encoder, ["theorem a : True", "lemma b : False"], EvalConfig(model=model, precision="fp32"))
     assert fn.last_workers == 1 and out.shape == (2, 32)

@@ -20,7 +20,7 @@ from database.splits import SplitConfig
 from database.store import Store
 from leanagent.cli import main
 from leanagent.lifelong import RunConfig, run_lifelong
-from prover.retrieval.config import EvalConfig, TrainConfig
+from prover.retrieval.config import LEGACY_DATA, EvalConfig, TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -217,7 +217,14 @@ def test_runs_stored_in_the_old_flat_layout_continue(store):
             "max_length": None, "curriculum": {"basis": "own", "include_dependencies": False,
                                                 "undefined": "separate", "percentiles": [33.0, 67.0], "seed": 3407}}
     run_id = store.runs.create("old", flat)
-    config = RunConfig(order="given", train=TrainConfig(max_steps=2))
+    # leanagent 0.1's settings then (its defaults; today's CPU-sized ones differ): the run
+    # continues with them, and today's defaults are refused rather than mixed in
+    config = RunConfig(order="given", matrix="dense",
+                       train=TrainConfig(max_steps=2, batch_size=8, premise_tower="shared", length_buckets=False,
+                                         data=LEGACY_DATA, precision="bf16", max_length=256),
+                       eval=EvalConfig(data=LEGACY_DATA, precision="bf16", max_length=256))
+    with pytest.raises(RunConfigMismatch, match=r"train\.premise_tower"):
+        run_lifelong(store, FakeLearner(store), RunConfig(order="given", train=TrainConfig(max_steps=2)), name="old")
     with pytest.raises(RunConfigMismatch, match=r"train\.lr"):
         run_lifelong(store, FakeLearner(store), RunConfig(order="given", train=TrainConfig(max_steps=2, lr=1.0)),
                      name="old")

@@ -132,8 +132,8 @@ def test_precision_defaults_never_assume_cpu_bf16(t5_dir: Path) -> None:
     choice = resolve_precision(None, "cpu")
     assert choice.name == "fp32" and "CPU" in choice.reason
     assert resolve_precision("bf16", "cpu").name == "bf16"
-    with pytest.raises(ConfigError, match="auto"):
-        resolve_precision("auto", "cpu")
+    with pytest.raises(ConfigError, match="auto, fp32, bf16"):
+        resolve_precision("fp16", "cpu")
     import torch
 
     gen = HFTacticGenerator(GeneratorConfig(model=str(t5_dir), device="cpu"))
@@ -142,6 +142,23 @@ def test_precision_defaults_never_assume_cpu_bf16(t5_dir: Path) -> None:
                                               max_new_tokens=4))
     assert model_dtype(gen16) == torch.bfloat16
     assert gen16.generate([GenerationRequest("⊢ True")])[0]
+
+
+def test_auto_precision_is_the_retrievers_measured_verdict(t5_dir: Path, tmp_path: Path) -> None:
+    """``auto`` reads the per-device verdict retrieval measured and cached in the home; a
+    verdict of bf16 (planted here, as a bf16-capable machine would have measured it) makes
+    the generator load its weights in bf16, so the two share one measurement."""
+    import torch
+
+    from prover.precision import CACHE_FILE, PrecisionCache, device_identity, device_key
+
+    key = device_key(device_identity("cpu"))
+    PrecisionCache(tmp_path / CACHE_FILE).put(key, {"precision": "bf16", "reason": "measured: bf16 1.8x faster"})
+    choice = resolve_precision("auto", "cpu", home=str(tmp_path))
+    assert (choice.name, choice.cached, choice.reason) == ("bf16", True, "measured: bf16 1.8x faster")
+    gen = HFTacticGenerator(GeneratorConfig(model=str(t5_dir), device="cpu", precision="auto", home=str(tmp_path),
+                                            num_candidates=2, max_new_tokens=4))
+    assert model_dtype(gen) == torch.bfloat16 and gen.precision.cached
 
 
 def test_a_missing_model_directory_says_how_to_get_one(tmp_path: Path) -> None:

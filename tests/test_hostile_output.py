@@ -98,7 +98,7 @@ def test_retrieve_reads_a_long_query_from_stdin(tmp_path: Path) -> None:
     # longer than a command line can carry on Linux (MAX_ARG_STRLEN is 128 KiB per argument)
     query = (f"{word} " * 40_000).strip()
     common = ["--home", str(home), "retrieve", "--repo", "syn", "--base", "--model", model, "--max-length", "32",
-              "--no-bf16", "--json", "--k", "3"]
+              "--precision", "fp32", "--json", "--k", "3"]
     runner = CliRunner()
     piped = runner.invoke(main, [*common, "-"], input=query)
     assert piped.exit_code == 0, piped.output

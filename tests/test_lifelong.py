@@ -37,23 +37,25 @@ def test_full_run_matrix_baselines_metrics(three_repos):
     rep = run_report(store)
     assert rep["order"] == ["Alpha", "Beta", "Gamma"]
     assert [len(r) for r in rep["R"]] == [1, 2, 3]
-    # the fake: +10 for each step that trained on the repository, -1 for each other step
-    assert rep["R"] == [[31.0], [30.0, 31.0], [29.0, 30.0, 31.0]]
-    assert rep["V"] == [31.0, 31.0, 31.0]
+    # the fake: +10 for each step that trained on the repository, -1 for each other step,
+    # and the fused ranking (the matrix's default) one point above dense
+    assert rep["R"] == [[32.0], [31.0, 32.0], [30.0, 31.0, 32.0]]
+    assert rep["V"] == [32.0, 32.0, 32.0]
     assert rep["baselines"]["bm25"] == [30.0, 30.0, 30.0]
     assert rep["baselines"]["untrained"] == [21.0, 22.0, 23.0]
     # pre-training scores (FWT): previous checkpoint on the new repository
-    assert rep["pre"] == [21.0, 21.0, 21.0]
+    assert rep["pre"] == [21.0, 22.0, 22.0]
     assert rep["metrics"]["FM"] == pytest.approx(1.5)
     assert rep["metrics"]["BWT"] == pytest.approx(-1.5)
-    assert rep["metrics"]["FWT"] == pytest.approx(((21 - 22) + (21 - 23)) / 2)
+    assert rep["metrics"]["FWT"] == pytest.approx(((22 - 22) + (22 - 23)) / 2)
     assert rep["prove"] == [PROVE_SKIPPED] * 3
     train_args = [c for c in learner.calls if c[0] == "train-args"]
     assert [a[1] for a in train_args] == [["Alpha"], ["Beta"], ["Gamma"]]
     assert [a[3] for a in train_args] == [False, True, True]  # optimizer carried after step 1
     # evaluations of the run's checkpoints are tied to the run
     n = store.conn.execute("SELECT COUNT(*) FROM evaluations WHERE run_id = ?", (summary.run_id,)).fetchone()[0]
-    assert n == (1 + 2 + 3) + 3 + 2  # test rows, val rows, pre-training rows of steps 2 and 3
+    # test rows, val rows, pre-training rows of steps 2 and 3; each for dense and fused
+    assert n == 2 * ((1 + 2 + 3) + 3 + 2)
     # a second call is a no-op
     before = len(learner.calls)
     run_lifelong(store, learner, RunConfig(order="given"))
@@ -81,11 +83,39 @@ def test_crash_anywhere_then_resume_same_result(store, stage, nth):
     assert store.conn.execute(
         "SELECT COUNT(*) FROM run_stages WHERE stage = 'evaluate'").fetchone()[0] == 3
     # the same numbers as an uninterrupted run on a fresh database
-    assert rep["R"][2] == [29.0, 30.0, 31.0]
+    assert rep["R"][2] == [30.0, 31.0, 32.0]
     # EWC: each step after the first trains with the previous step's Fisher
     fishers = [json.loads(c)["fisher"] for (c,) in store.conn.execute(
         "SELECT config FROM checkpoints ORDER BY id")]
     assert fishers[0] is None and all(f and f.startswith("/fisher/") for f in fishers[-2:])
+
+
+def test_matrix_dense_is_leanagents_and_an_untuned_fused_cell_says_so(store):
+    for i, name in enumerate(TOPICS):
+        build_repo(store, name, seed=i)
+    run_lifelong(store, FakeLearner(store), RunConfig(order="given", matrix="dense"))
+    assert run_report(store)["R"] == [[31.0], [30.0, 31.0], [29.0, 30.0, 31.0]]  # dense alone
+
+    class NoFusionYet(FakeLearner):
+        """Fused weights cannot be chosen until three repositories' validation data exist."""
+
+        def evaluate(self, *, checkpoint_id, repos, split, methods):
+            out = super().evaluate(checkpoint_id=checkpoint_id, repos=repos, split=split, methods=methods)
+            if len(repos) < 3 and "fused" in methods:
+                for r in repos:
+                    out[(r.id, "fused")] = {"r1": None, "r10": None, "mrr": None, "num_queries": 3,
+                                            "note": "not tuned: 12 validation queries"}
+            return out
+
+    run_lifelong(store, NoFusionYet(store), RunConfig(order="given"), name="fused-later")
+    rep = run_report(store)
+    # positions 1 and 2: the dense numbers, position 3: fused (+1), no hole in R
+    assert rep["R"] == [[31.0], [30.0, 31.0], [30.0, 31.0, 32.0]]
+    cells = [json.loads(i) for (i,) in store.conn.execute(
+        "SELECT info FROM run_stages WHERE stage = 'evaluate' AND run_id = (SELECT MAX(id) FROM runs) "
+        "ORDER BY position")]
+    assert cells[0]["test"][0]["method"] == "dense" and "not tuned" in cells[0]["test"][0]["note"]
+    assert cells[2]["test"][0]["method"] == "fused" and "note" not in cells[2]["test"][0]
 
 
 def test_strategies_and_data_modes(three_repos):
@@ -176,9 +206,11 @@ def test_end_to_end_real_retriever_through_cli(real_home):
 
     home, model = real_home
     runner = CliRunner()
+    # the shared premise tower: a tiny random encoder kept frozen for premises is a poor
+    # premise tower (test_retrieval_fast.py covers the frozen default)
     res = runner.invoke(main, ["--home", str(home), "run", "--order", "size", "--model", str(model),
                                "--max-length", "64", "--batch-size", "8", "--lr", "3e-3", "--epochs", "4",
-                               "--json"])
+                               "--premise-tower", "shared", "--json"])
     assert res.exit_code == 0, res.output
     res = runner.invoke(main, ["--home", str(home), "metrics", "--json"])
     assert res.exit_code == 0, res.output
@@ -278,7 +310,7 @@ def test_sigkill_during_training_and_evaluation_then_resume(real_home):
     home, model = real_home
     db = home / "leanagent.db"
     args = ["--home", str(home), "run", "--order", "given", "--model", str(model), "--max-length", "64",
-            "--batch-size", "8", "--epochs", "2", "--no-bf16"]
+            "--batch-size", "8", "--epochs", "2", "--precision", "fp32"]
     _run_until_killed(args, db, "train", 1)
     before_first = _done_stages(db)
     assert (1, "train") not in before_first  # killed during training of the second repository

@@ -257,7 +257,7 @@ def test_a_tiny_t5_with_retrieved_premises(demo, store, home, tmp_path) -> None:
     from prover.retrieval.api import EvalConfig, build_index
 
     encoder = str(tiny_bert(tmp_path / "bert"))
-    build_index(store, Home(home), checkpoint_id=None, config=EvalConfig(model=encoder, device="cpu", bf16=False))
+    build_index(store, Home(home), checkpoint_id=None, config=EvalConfig(model=encoder, device="cpu", precision="fp32"))
     config = ProverConfig(
         generator=GeneratorConfig(model=str(tiny_t5(tmp_path / "t5")), num_candidates=4, max_new_tokens=8,
                                   num_premises=3, device="cpu"),

@@ -44,13 +44,13 @@ def test_accessibility_mask(store):
 
 
 def test_splits_are_deterministic_idempotent_and_own_only(store, tmp_path):
-    from database.splits import SplitConfig
     from database.store import Store
     from prover.retrieval.api import SPLIT_SCHEME, ensure_splits
+    from prover.retrieval.config import LEGACY_DATA
 
     make_repo(store, n_theorems=12)
     repo = store.repositories()[0]
-    spec = SplitConfig(val_fraction=0.1, test_fraction=0.1)
+    spec = LEGACY_DATA  # leanagent 0.1's split, stored under its old name
     ensure_splits(store, repo, spec)
     ensure_splits(store, repo, spec)
     rows = store.conn.execute(

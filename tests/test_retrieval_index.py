@@ -51,7 +51,7 @@ def test_retrieve_respects_accessibility_against_higher_scoring_copies(store, ti
     from prover.retrieval.checkpoints import load_encoder
     from prover.retrieval.data import Access, load_corpus
 
-    home, cfg = tiny_home["home"], EvalConfig(model=tiny_home["model"], max_length=48, bf16=False)
+    home, cfg = tiny_home["home"], EvalConfig(model=tiny_home["model"], max_length=48, precision="fp32")
     repo = store.repositories()[0]
     corpus = load_corpus(store)
     a3 = corpus.names.index("Syn.a3")
@@ -81,7 +81,7 @@ def test_index_is_incremental_and_matches_rebuild(store, tiny_home):
     from prover.retrieval.api import EvalConfig, build_index
     from prover.retrieval.index import ensure_index
 
-    home, cfg = tiny_home["home"], EvalConfig(model=tiny_home["model"], max_length=48, bf16=False)
+    home, cfg = tiny_home["home"], EvalConfig(model=tiny_home["model"], max_length=48, precision="fp32")
     first = build_index(store, home, checkpoint_id=None, config=cfg)
     assert first.added == first.num_vectors > 0
     assert build_index(store, home, checkpoint_id=None, config=cfg).added == 0
@@ -103,7 +103,7 @@ def test_cli_train_eval_retrieve(tmp_path, fixtures):
     home = str(tmp_path / "home")
     r = runner.invoke(main, ["--home", home, "add", str(fixtures / "exports" / "leanagent_toy")])
     assert r.exit_code == 0, r.output
-    common = ["--model", model, "--max-length", "48", "--no-bf16"]
+    common = ["--model", model, "--max-length", "48", "--precision", "fp32"]
     r = runner.invoke(main, ["--home", home, "train", "--max-steps", "2", "--json", *common])
     assert r.exit_code == 0, r.output
     cid = json.loads(r.stdout[r.stdout.index("{"):])["checkpoint_id"]

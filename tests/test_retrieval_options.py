@@ -84,3 +84,15 @@ def test_ivf_on_a_tiny_corpus_is_exhaustive() -> None:
     idx.add(vectors)
     rows, _ = PremiseIndex(idx, np.arange(20), "ivf").search(vectors[:1], [np.ones(20, bool)], 5)[0]
     assert list(rows) == list(np.argsort(-(vectors @ vectors[0]))[:5])
+
+
+def test_encoding_seams_refuse_an_unresolved_auto_precision() -> None:
+    """``EvalConfig.bf16`` is what encoding functions (in process, Ray workers) read: it is
+    only defined once ``auto`` has been resolved on the device, never guessed."""
+    from database.errors import ConfigError
+    from prover.retrieval.config import EvalConfig, TrainConfig
+
+    assert EvalConfig(precision="bf16").bf16 and not EvalConfig(precision="fp32").bf16
+    assert not TrainConfig(precision="fp32").bf16
+    with pytest.raises(ConfigError, match="not resolved"):
+        _ = EvalConfig().bf16  # the default is auto

@@ -75,7 +75,7 @@ def test_fusion_weights_need_enough_validation_queries(tmp_path: Path, encoder: 
     with Store(home.db_path) as store:
         make_repo(store, n_dep=5, n_a=5, n_theorems=20)
         repo = store.repositories()[0]
-        cfg = EvalConfig(model=encoder, max_length=32, bf16=False)  # the default minimum (30)
+        cfg = EvalConfig(model=encoder, max_length=32, precision="fp32")  # the default minimum (30)
         res = evaluate_retriever(store, home, checkpoint_id=None, repos=[repo], split="test",
                                  methods=("dense", "fused"), config=cfg)
         fused = res[(repo.id, "fused")]
@@ -94,7 +94,7 @@ def test_fusion_weights_are_keyed_by_the_repositories_they_were_tuned_on(tmp_pat
         make_repo(store, name="one", n_dep=5, n_a=5, n_theorems=30, seed=1)
         make_repo(store, name="two", n_dep=5, n_a=5, n_theorems=30, seed=2, commit="beef")
         one, two = store.repositories()
-        cfg = EvalConfig(model=encoder, max_length=32, bf16=False, min_fusion_queries=2)
+        cfg = EvalConfig(model=encoder, max_length=32, precision="fp32", min_fusion_queries=2)
         evaluate_retriever(store, home, checkpoint_id=None, repos=[one], split="test", methods=("fused",),
                            config=cfg)
         assert read_fusion(store, None, model=encoder, max_length=32, repos=[one]) is not None
@@ -115,7 +115,7 @@ def test_training_records_whether_the_optimizer_was_resumed(tmp_path: Path, enco
     with Store(home.db_path) as store:
         make_repo(store, n_dep=5, n_a=5, n_theorems=20)
         repos = store.repositories()
-        cfg = TrainConfig(model=encoder, max_length=32, bf16=False, max_steps=1, batch_size=4)
+        cfg = TrainConfig(model=encoder, max_length=32, precision="fp32", max_steps=1, batch_size=4)
         parent = train_retriever(store, home, repos=repos, parent_checkpoint_id=None, config=cfg)
         resumed = train_retriever(store, home, repos=repos, parent_checkpoint_id=parent, config=cfg,
                                   resume_optimizer=True)
@@ -165,9 +165,9 @@ def test_run_stages_store_paths_relative_to_the_home(tmp_path: Path, encoder: st
     from prover.retrieval.api import EvalConfig, TrainConfig
 
     old = Home(tmp_path / "old").ensure()
-    config = RunConfig(ewc=True, train=TrainConfig(model=encoder, max_length=32, bf16=False, max_steps=1,
+    config = RunConfig(ewc=True, train=TrainConfig(model=encoder, max_length=32, precision="fp32", max_steps=1,
                                                    batch_size=4),
-                       eval=EvalConfig(model=encoder, max_length=32, bf16=False))
+                       eval=EvalConfig(model=encoder, max_length=32, precision="fp32"))
     with Store(old.db_path) as store:
         make_repo(store, n_dep=5, n_a=5, n_theorems=20)
         repos = store.repositories()

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
               "replay when --replay is given].")
 @click.option("--replay", type=int, default=0, show_default=True,
               help="Earlier repositories sampled into each step's data (replay mode).")
+@click.option("--matrix", type=click.Choice(["fused", "dense"]), default="fused", show_default=True,
+              help="Ranking in the accuracy matrix: dense fused with BM25 and locality (weights tuned on the "
+              "validation split), or the dense encoder alone (LeanAgent).")
 @click.option("--ewc", is_flag=True, help="EWC penalty; the Fisher is computed after each repository.")
 @click.option("--ewc-lambda", type=float, default=0.1, show_default=True, help="Weight of the EWC penalty.")
 @click.option("--basis", type=click.Choice(["own", "global"]), default="own", show_default=True,
@@ -38,7 +41,7 @@ if TYPE_CHECKING:
               help="Count dependency theorems in the curriculum (LeanAgent).")
 @click.option("--undefined", type=click.Choice(["separate", "redistribute"]), default="separate",
               show_default=True, help="Theorems without proof steps: own bucket, or LeanAgent's split.")
-@config_options("encoder", "train", "eval")
+@config_options("encoder", "data", "train", "eval")
 @click.option("--name", default=None, help="Run name [default: derived from the options].")
 @ray_address_option
 @click.option("--no-prove", is_flag=True, help="Skip the prove stage (recorded as skipped).")
@@ -61,7 +64,7 @@ if TYPE_CHECKING:
 @pass_app
 @handle_errors
 def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, data_mode: str | None, replay: int,
-            ewc: bool, ewc_lambda: float, basis: str, with_dependencies: bool, undefined: str,
+            matrix: str, ewc: bool, ewc_lambda: float, basis: str, with_dependencies: bool, undefined: str,
             name: str | None, ray_address: str | None, no_prove: bool, prove_generator: str,
             prove_tactics: str | None, prove_backend: str, prove_backend_option: tuple[str, ...],
             prove_repl: str | None, prove_timeout: float, prove_max_expansions: int | None,
@@ -84,7 +87,7 @@ def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, dat
     try:
         config = RunConfig(
             strategy=strategy, order=order, data=data_mode, replay=replay, ewc=ewc, ewc_lambda=ewc_lambda,
-            seed=seed,
+            seed=seed, matrix=matrix,
             # click.Choice has checked the two values; CurriculumConfig checks them again.
             curriculum=CurriculumConfig(basis=cast(Literal["own", "global"], basis),
                                         include_dependencies=with_dependencies,

@@ -20,7 +20,7 @@ from typing import Any, TypeVar, cast
 import click
 
 from database.errors import ConfigError
-from prover.retrieval.config import EvalConfig, TrainConfig
+from prover.retrieval.config import DataConfig, EvalConfig, TrainConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
 C = TypeVar("C")
@@ -74,8 +74,26 @@ _ENCODER = (
     _Opt("--max-length", "max_length", int, "Token limit for queries and premises (training and indexing).",
          ("train", "eval")),
     _Opt("--device", "device", str, "cpu, cuda, cuda:N or auto.", ("train", "eval")),
-    _Opt("--bf16", "bf16", "flag", "bf16 autocast (--no-bf16: fp32). On CPUs without bf16 units fp32 is much "
-         "faster; measure with benchmarks/retrieval.py.", ("train", "eval")),
+    _Opt("--precision", "precision", click.Choice(["auto", "fp32", "bf16"]),
+         "fp32, bf16 autocast, or auto: measured once per device (a matmul and an encoder pass, cached in the "
+         "home) and bf16 only where it is faster and keeps cosine >= 0.999 to fp32.", ("train", "eval")),
+)
+_DATA = (
+    _Opt("--queries", "data.queries", click.Choice(["steps", "statement"]),
+         "Retrieval queries: one per proof step (goal state, or statement + proof text before the step) or "
+         "one per theorem statement (leanagent 0.1).", ("train", "eval")),
+    _Opt("--split-scheme", "data.split", click.Choice(["random", "novel_premises"]),
+         "Per-repository split: random, or novel_premises (test theorems use a premise no training theorem "
+         "uses).", ("train", "eval")),
+    _Opt("--val-fraction", "data.val_fraction", float, "Share of a repository's queries held out for "
+         "validation.", ("train", "eval")),
+    _Opt("--test-fraction", "data.test_fraction", float, "Share of a repository's queries held out for test.",
+         ("train", "eval")),
+    _Opt("--min-test-queries", "data.min_test_queries", int, "Grow the test split to this many queries where "
+         "the repository has enough (see --max-test-fraction).", ("train", "eval")),
+    _Opt("--max-test-fraction", "data.max_test_fraction", float, "Upper bound on the test share when growing "
+         "it to --min-test-queries.", ("train", "eval")),
+    _Opt("--split-seed", "data.seed", int, "Seed of the per-repository split.", ("train", "eval")),
 )
 _TRAIN = (
     _Opt("--epochs", "epochs", int, "Epochs over the training data.", ("train",)),
@@ -88,10 +106,18 @@ _TRAIN = (
     _Opt("--grad-clip", "grad_clip", float, "Gradient norm clipping (0: off).", ("train",)),
     _Opt("--max-steps", "max_steps", int, "Stop after this many optimiser steps.", ("train",)),
     _Opt("--temperature", "temperature", float, "InfoNCE softmax temperature.", ("train",)),
-    _Opt("--num-negatives", "num_negatives", int, "Hard negatives per example (accessible premises).",
-         ("train",)),
+    _Opt("--premise-tower", "premise_tower", click.Choice(["frozen", "shared"]),
+         "frozen: premises embedded once by the starting encoder (its index reused), only the query encoder "
+         "trains, against every accessible premise; shared: one encoder for both, trained against sampled "
+         "negatives (LeanAgent).", ("train",)),
+    _Opt("--num-negatives", "num_negatives", int, "Hard negatives per example (accessible premises; shared "
+         "tower only).", ("train",)),
     _Opt("--num-in-file-negatives", "num_in_file_negatives", int,
          "Of the hard negatives, how many come from the positive premise's own file.", ("train",)),
+    _Opt("--length-buckets", "length_buckets", "flag", "Batches of alike token lengths (less padding); "
+         "--no-length-buckets: plain random batches.", ("train",)),
+    _Opt("--train-layers", "train_layers", int, "Train only the top N transformer layers (the rest and the "
+         "embeddings frozen) [all when unset].", ("train",)),
     _Opt("--seed", "seed", int, "Random seed.", ("train",)),
 )
 _EVAL = (
@@ -103,7 +129,7 @@ _EVAL = (
     _Opt("--fusion-candidates", "fusion_candidates", int, "Dense candidates re-scored by the fused ranker.",
          ("eval",)),
 )
-GROUPS: dict[str, tuple[_Opt, ...]] = {"encoder": _ENCODER, "train": _TRAIN, "eval": _EVAL}
+GROUPS: dict[str, tuple[_Opt, ...]] = {"encoder": _ENCODER, "data": _DATA, "train": _TRAIN, "eval": _EVAL}
 
 
 def _param(opt: _Opt) -> str:
@@ -112,7 +138,10 @@ def _param(opt: _Opt) -> str:
 
 def _default(opt: _Opt) -> Any:
     cls: type[Any] = TrainConfig if "train" in opt.owners else EvalConfig
-    return next(f.default for f in dataclasses.fields(cls) if f.name == opt.field)
+    name = opt.field
+    if "." in name:  # a nested configuration's field, e.g. data.queries
+        cls, name = DataConfig, name.split(".", 1)[1]
+    return next(f.default for f in dataclasses.fields(cls) if f.name == name)
 
 
 def _click_option(opt: _Opt) -> Callable[[F], F]:
@@ -137,9 +166,13 @@ class ConfigOptions:
         return None if entry is None else entry[1]
 
     def _build(self, cls: type[C], owner: str, fixed: dict[str, Any]) -> C:
-        kwargs = {o.field: v for o, v in self.values.values() if v is not None and owner in o.owners}
-        kwargs.update(fixed)
+        given = {o.field: v for o, v in self.values.values() if v is not None and owner in o.owners}
+        kwargs = {k: v for k, v in given.items() if "." not in k}
+        data = {k.split(".", 1)[1]: v for k, v in given.items() if k.startswith("data.")}
         try:
+            if data:
+                kwargs["data"] = DataConfig(**data)
+            kwargs.update(fixed)
             return cls(**kwargs)
         except ConfigError as exc:
             raise click.UsageError(str(exc)) from exc

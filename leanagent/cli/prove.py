@@ -54,8 +54,10 @@ def prover_options(fn: Any) -> Any:
         click.option("--checkpoint", default=None, help="Retriever checkpoint id [default: the latest; "
                      "the base encoder when there is none]."),
         click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:N or auto."),
-        click.option("--precision", type=click.Choice(["fp32", "bf16"]), default=None,
-                     help="Generator precision [default: bf16 on a GPU that supports it, fp32 on CPU]."),
+        click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default=None,
+                     help="Generator and premise-encoder precision; auto: measured once per device (cached in the "
+                     "home), bf16 only where faster and as exact [default: bf16 on a GPU that supports it, fp32 on "
+                     "CPU]."),
         click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds per theorem."),
         click.option("--tactic-timeout", type=float, default=60.0, show_default=True, help="Seconds per tactic."),
         click.option("--max-expansions", type=int, default=None, help="Expanded states per theorem [no limit]."),
@@ -92,7 +94,8 @@ def build_prover_config(app: App, store: Any, *, backend: str, backend_options: 
             raise click.BadParameter("--tactics is for --generator automation", param_hint="--tactics")
         gen = GeneratorConfig(model=generator, num_candidates=num_candidates, decoding=decoding,  # type: ignore[arg-type]
                               max_input_bytes=max_input_bytes, prompt_layout=prompt_layout,  # type: ignore[arg-type]
-                              num_premises=num_premises, device=device, precision=precision)
+                              num_premises=num_premises, device=device, precision=precision,
+                              home=str(app.home.root))
         if num_premises > 0:
             from prover.retrieval.api import EvalConfig, build_index, latest_checkpoint
 
@@ -101,10 +104,11 @@ def build_prover_config(app: App, store: Any, *, backend: str, backend_options: 
             checkpoint_id = int(checkpoint) if checkpoint is not None else latest_checkpoint(store)
             enc_device = "cpu" if device == "auto" else device
             index = build_index(store, app.home, checkpoint_id=checkpoint_id,
-                                config=EvalConfig(device=enc_device, bf16=False, progress=True))
+                                config=EvalConfig(device=enc_device, precision=precision or "fp32", progress=True))
             if index.added:
                 info(f"premise index: {index.added} premise(s) encoded")
-            retrieval = RetrievalSpec(home=str(app.home.root), checkpoint_id=checkpoint_id, device=enc_device)
+            retrieval = RetrievalSpec(home=str(app.home.root), checkpoint_id=checkpoint_id, device=enc_device,
+                                      precision=precision)
     backend_opts: dict[str, str] = _backend_options(backend_options, repl)
     if backend == "leandojo":
         backend_opts.setdefault("home", str(app.home.root))  # where `add --tracer leandojo` traced it

@@ -50,7 +50,7 @@ def _checkpoint(store: Store, ref: str | None, base: bool) -> int | None:
 @click.option("--parent", default=None, help="Checkpoint id to continue from [default: the latest; "
               "the base encoder when there is none].")
 @click.option("--from-base", is_flag=True, help="Start from the base encoder even if checkpoints exist.")
-@config_options("encoder", "train")
+@config_options("encoder", "data", "train")
 @json_option("the new checkpoint")
 @pass_app
 @handle_errors
@@ -83,7 +83,7 @@ def train(app: App, repo_refs: tuple[str, ...], parent: str | None, from_base: b
               help="Which split of each repository to evaluate on.")
 @click.option("--methods", default=",".join(_METHODS), show_default=True,
               help="Comma-separated: " + ", ".join(_METHODS) + ".")
-@config_options("encoder", "eval")
+@config_options("encoder", "data", "eval")
 @ray_address_option
 @json_option("the results")
 @pass_app
@@ -115,16 +115,22 @@ def eval_(app: App, repo_refs: tuple[str, ...], checkpoint: str | None, base: bo
                                      methods=wanted, config=config, encode=ray_encode(rt))
     rows = [
         {"repo": r.name, "repo_id": r.id, "method": m, "checkpoint_id": cid if m in ("dense", "fused") else None,
-         "split": split, **results[(r.id, m)]}
+         "split": split, **{k: v for k, v in results[(r.id, m)].items() if k != "per_query_r10"}}
         for r in repos for m in wanted
     ]
     if as_json:
         emit_json(rows)
         return
-    click.echo(f"{'repository':30} {'method':10} {'R@1':>7} {'R@10':>7} {'MRR':>6} {'queries':>8}")
+    click.echo(f"{'repository':30} {'method':10} {'R@1':>7} {'R@10':>7} {'95% CI':>15} {'MRR':>6} {'queries':>8}")
     for row in rows:
+        ci = row.get("r10_ci")
+        ci_text = f"[{ci[0]:5.1f}, {ci[1]:5.1f}]" if ci else "-"
         click.echo(f"{shown(row['repo'])[:30]:30} {row['method']:10} {_fmt(row['r1'], '7.2f')} "
-                   f"{_fmt(row['r10'], '7.2f')} {_fmt(row['mrr'], '6.3f')} {row['num_queries']:8d}")
+                   f"{_fmt(row['r10'], '7.2f')} {ci_text:>15} {_fmt(row['mrr'], '6.3f')} {row['num_queries']:8d}")
+    precision = next((r["precision"] for r in rows if r.get("precision")), None)
+    if precision:
+        info(f"precision {precision['precision']} ({precision['requested']}: {precision['reason']}); "
+             f"split {results[(repos[0].id, wanted[0])]['scheme'] if repos else '-'}")
     notes = dict.fromkeys(row["note"] for row in rows if row.get("note"))
     for note in notes:
         info(f"fused: {note}")

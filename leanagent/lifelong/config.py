@@ -15,11 +15,13 @@ from typing import Any, NamedTuple
 
 from curriculum import ORDERS, CurriculumConfig
 from database.errors import ConfigError, RunError
-from database.splits import SplitConfig
-from prover.retrieval.config import EvalConfig, TrainConfig
+from prover.retrieval.config import LEGACY_DATA, DataConfig, EvalConfig, TrainConfig
 
 STRATEGIES = ("progressive", "naive", "merge", "scratch")
 DATA_MODES = ("single", "replay", "merge")
+#: Which ranking fills the accuracy matrix R and V: the dense encoder alone (leanagent
+#: 0.1, LeanAgent), or dense fused with BM25 and locality, weights tuned on validation.
+MATRIX_METHODS = ("fused", "dense")
 
 
 class Strategy(NamedTuple):
@@ -50,6 +52,8 @@ class RunConfig:
     ewc_lambda: float = 0.1
     #: Seed of the replay sample (the curriculum and the trainer have their own).
     seed: int = 3407
+    #: The ranking in the accuracy matrix (`MATRIX_METHODS`).
+    matrix: str = "fused"
     curriculum: CurriculumConfig = field(default_factory=CurriculumConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     #: Evaluation, indexing and the untrained baseline (whose model is ``train.model``).
@@ -62,6 +66,8 @@ class RunConfig:
             raise ConfigError(f"unknown order {self.order!r}: choose one of {', '.join(ORDERS)}")
         if self.data is not None and self.data not in DATA_MODES:
             raise ConfigError(f"unknown data mode {self.data!r}: choose one of {', '.join(DATA_MODES)}")
+        if self.matrix not in MATRIX_METHODS:
+            raise ConfigError(f"unknown matrix method {self.matrix!r}: choose one of {', '.join(MATRIX_METHODS)}")
         if self.replay < 0:
             raise ConfigError(f"--replay must be >= 0, got {self.replay}")
         if self.replay and self.data_mode != "replay":
@@ -77,6 +83,9 @@ class RunConfig:
                 f"max_length ({self.train.model}, {self.train.max_length}): the untrained baseline is the "
                 "encoder training starts from"
             )
+        if self.eval.data != self.train.data:
+            raise ConfigError("eval.data must equal train.data (queries and split): a run is measured on the "
+                              "split it trains on")
 
     @property
     def data_mode(self) -> str:
@@ -94,6 +103,8 @@ class RunConfig:
             parts.append(str(self.replay))
         if self.ewc:
             parts.append("ewc")
+        if self.train.data.split != "random":
+            parts.append(self.train.data.split.replace("_", "-"))
         if self.train.epochs != 1:
             parts.append(f"e{self.train.epochs}")
         return "-".join(parts)
@@ -108,6 +119,7 @@ class RunConfig:
             "ewc": self.ewc,
             "ewc_lambda": self.ewc_lambda,
             "seed": self.seed,
+            "matrix": self.matrix,
             "curriculum": {**dataclasses.asdict(self.curriculum),
                            "percentiles": list(self.curriculum.percentiles)},
             "train": _lists(self.train.identity()),
@@ -121,6 +133,7 @@ class RunConfig:
         d = dict(stored)
         if "train" not in d:
             d = _from_flat(d)
+        d.setdefault("matrix", "dense")  # runs stored before the choice existed used dense
         try:
             curriculum = dict(d.pop("curriculum", {}))
             if "percentiles" in curriculum:
@@ -146,10 +159,26 @@ def _lists(value: Any) -> Any:
     return value
 
 
+#: What leanagent 0.1 ran with where a stored configuration predates the option (its
+#: defaults then; today's CPU-sized defaults differ, and a stored run keeps its own).
+_OLD_TRAIN = {"max_length": 256, "batch_size": 8, "premise_tower": "shared", "length_buckets": False}
+_OLD_EVAL = {"max_length": 256}
+
+
 def _build(cls: type[Any], values: dict[str, Any]) -> Any:
     values = dict(values)
-    if isinstance(values.get("splits"), dict):
-        values["splits"] = SplitConfig(**values["splits"])
+    if "data" not in values:  # stored before the data configuration existed
+        for key, old in (_OLD_TRAIN if cls is TrainConfig else _OLD_EVAL).items():
+            values.setdefault(key, old)
+    if "bf16" in values:  # leanagent 0.1 stored a bf16 switch where a precision is now
+        values["precision"] = "bf16" if values.pop("bf16") else "fp32"
+    if "splits" in values:  # ... and a SplitConfig where the data configuration is now
+        old = {**dataclasses.asdict(LEGACY_DATA.split_config()), **(values.pop("splits") or {})}
+        values["data"] = dataclasses.replace(LEGACY_DATA, **old, max_test_fraction=old["test_fraction"])
+    elif isinstance(values.get("data"), dict):
+        values["data"] = DataConfig(**values["data"])
+    elif "data" not in values:
+        values["data"] = LEGACY_DATA
     return cls(**values)
 
 
@@ -161,8 +190,10 @@ def _from_flat(d: dict[str, Any]) -> dict[str, Any]:
         value = d.pop(key, None)
         if value is not None:
             train[key] = value
+    # leanagent 0.1 ran in bf16 autocast everywhere, on its old split
+    train.update(bf16=True, splits={})
     d["train"] = train
-    d["eval"] = {k: train[k] for k in ("model", "max_length") if k in train}
+    d["eval"] = {**{k: train[k] for k in ("model", "max_length") if k in train}, "bf16": True, "splits": {}}
     return d
 
 

@@ -175,9 +175,32 @@ def _stage_data(ctx: _Ctx, pos: int, repo: Repository) -> None:
     ctx.state.mark_finished(pos, repo.id, "data", info)
 
 
+#: What a stage keeps of each evaluation, beyond the four metrics, when the learner
+#: reports it (``per_query_r10`` stays in ``evaluations``).
+_EXTRA_KEYS = ("r10_ci", "scheme", "precision")
+
+
 def _metric(res: Results, repo_id: int, method: str) -> dict[str, Any]:
     m = res.get((repo_id, method)) or {}
-    return {k: m.get(k) for k in ("r1", "r10", "mrr", "num_queries")}
+    out = {k: m.get(k) for k in ("r1", "r10", "mrr", "num_queries")}
+    out.update({k: m[k] for k in _EXTRA_KEYS if k in m})
+    return out
+
+
+def _matrix_methods(config: RunConfig) -> tuple[str, ...]:
+    return ("dense", "fused") if config.matrix == "fused" else ("dense",)
+
+
+def _matrix_metric(res: Results, repo_id: int, matrix: str) -> dict[str, Any]:
+    """A cell of the accuracy matrix by the run's method. A fused cell whose weights could
+    not be chosen (too few validation queries so far: `EvalConfig.min_fusion_queries`)
+    holds the dense number instead, and says so (``method`` and ``note``), rather than
+    leaving a hole in R or tuning on noise."""
+    m = _metric(res, repo_id, matrix)
+    if matrix == "fused" and m.get("r10") is None:
+        note = (res.get((repo_id, "fused")) or {}).get("note") or "fusion weights not tuned"
+        return {**_metric(res, repo_id, "dense"), "method": "dense", "note": f"fused {note}; dense shown"}
+    return {**m, "method": matrix}
 
 
 def _stage_baseline(ctx: _Ctx, pos: int, repo: Repository) -> None:
@@ -188,8 +211,11 @@ def _stage_baseline(ctx: _Ctx, pos: int, repo: Repository) -> None:
         info["pre"] = info["untrained"]
         info["pre_checkpoint_id"] = None
     else:
-        pre = ctx.learner.evaluate(checkpoint_id=prev, repos=[repo], split="test", methods=("dense",))
-        info["pre"] = _metric(pre, repo.id, "dense")
+        # The previous checkpoint, by the matrix's method (fusion weights as tuned for it
+        # on the validation data of the repositories it had seen).
+        pre = ctx.learner.evaluate(checkpoint_id=prev, repos=[repo], split="test",
+                                   methods=_matrix_methods(ctx.config))
+        info["pre"] = _matrix_metric(pre, repo.id, ctx.config.matrix)
         info["pre_checkpoint_id"] = prev
     ctx.state.mark_finished(pos, repo.id, "baseline", info)
 
@@ -237,13 +263,22 @@ def _stage_evaluate(ctx: _Ctx, pos: int, repo: Repository) -> None:
     state = ctx.state
     ckpt = _trained_checkpoint(ctx, pos)
     seen = [state.repo_at(p) for p in range(pos + 1)]
-    test = ctx.learner.evaluate(checkpoint_id=ckpt, repos=seen, split="test", methods=("dense",))
-    val = ctx.learner.evaluate(checkpoint_id=ckpt, repos=[repo], split="val", methods=("dense",))
+    methods = _matrix_methods(ctx.config)
+    matrix = ctx.config.matrix
+    # With fused, its weights are tuned here on the validation split of every repository
+    # seen so far (never on test data), then used for the test row and for V.
+    test = ctx.learner.evaluate(checkpoint_id=ckpt, repos=seen, split="test", methods=methods)
+    val = ctx.learner.evaluate(checkpoint_id=ckpt, repos=[repo], split="val", methods=methods)
     info: dict[str, Any] = {
         "checkpoint_id": ckpt,
-        "test": [{"repo_id": r.id, **_metric(test, r.id, "dense")} for r in seen],
-        "val": _metric(val, repo.id, "dense"),
+        "method": matrix,
+        "test": [{"repo_id": r.id, **_matrix_metric(test, r.id, matrix),
+                  **({"dense": _metric(test, r.id, "dense")} if matrix != "dense" else {})} for r in seen],
+        "val": _matrix_metric(val, repo.id, matrix),
     }
+    fusion = (test.get((repo.id, "fused")) or {}).get("fusion")
+    if fusion is not None:
+        info["fusion"] = fusion
     if ctx.config.order in DYNAMIC_ORDERS:
         planned = state.planned_repo_ids()
         candidates = [r for r in state.repos.values() if r.id not in planned]

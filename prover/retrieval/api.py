@@ -21,7 +21,7 @@ from . import data as _data
 from . import evaluate as _evaluate
 from . import index as _index
 from . import train as _train
-from .config import DEFAULT_MODEL, INDEX_KINDS, METHODS, SPLIT_SCHEME, EvalConfig, TrainConfig
+from .config import DEFAULT_MODEL, INDEX_KINDS, METHODS, SPLIT_SCHEME, DataConfig, EvalConfig, TrainConfig
 from .results import IndexInfo, Retrieved
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ __all__ = [
     "INDEX_KINDS",
     "METHODS",
     "SPLIT_SCHEME",
+    "DataConfig",
     "EvalConfig",
     "IndexInfo",
     "Retrieved",
@@ -50,11 +51,12 @@ __all__ = [
 ]
 
 
-def ensure_splits(store: Store, repo: Repository, config: SplitConfig | TrainConfig | EvalConfig) -> None:
-    """Assign the repository's own theorems to train/val/test under `SPLIT_SCHEME`, once
-    (idempotent: existing assignments are kept; theorems without one are added as train
-    so earlier val/test sets never change)."""
-    _data.ensure_splits(store, repo, config if isinstance(config, SplitConfig) else config.splits)
+def ensure_splits(store: Store, repo: Repository, config: DataConfig | TrainConfig | EvalConfig) -> None:
+    """Assign the repository's own theorems to train/val/test under the data
+    configuration's scheme name (`DataConfig.scheme`), once (idempotent: existing
+    assignments are kept; theorems without one are added as train so earlier val/test
+    sets never change)."""
+    _data.ensure_splits(store, repo, config if isinstance(config, DataConfig) else config.data)
 
 
 def train_retriever(

@@ -51,6 +51,22 @@ def encoder_spec(store: Store, checkpoint_id: int | None, *, model: str, max_len
     return ckpt.model_name, int(ckpt.config.get("max_length", max_length))
 
 
+def premise_encoder_of(store: Store, checkpoint_id: int | None, *, model: str,
+                       max_length: int) -> tuple[int | None, str, int]:
+    """(checkpoint id or None for a base model, model name, max_length) of the encoder that
+    embeds premises for ``checkpoint_id``'s queries: the checkpoint itself when it trained
+    one encoder for both (``premise_tower`` "shared"), else the encoder its training kept
+    frozen (recorded as ``premise_encoder`` in its config); the base model for None."""
+    if checkpoint_id is None:
+        return None, model, max_length
+    ckpt = store.checkpoints.get(checkpoint_id)
+    frozen = ckpt.config.get("premise_encoder")
+    if isinstance(frozen, dict):
+        cid = frozen.get("checkpoint_id")
+        return (None if cid is None else int(cid)), str(frozen["model"]), int(frozen["max_length"])
+    return checkpoint_id, ckpt.model_name, int(ckpt.config.get("max_length", max_length))
+
+
 def load_encoder(
     store: Store, home: Home, checkpoint_id: int | None, *, model: str, max_length: int, device: str
 ) -> Encoder:

@@ -3,16 +3,18 @@
 * The **corpus** is every premise in the database (ids ascending), as numpy columns so
   that accessibility masks over 200k premises cost well under a millisecond.
 * A **query** is the goal state before a tactic step (LeanDojo data: steps with
-  ``state_before`` and step-level links) or the theorem statement (static data:
-  theorem-level links, ``step_id`` NULL). Its positives are the premises its links
-  resolved to; queries without any are skipped (as LeanAgent does).
+  ``state_before`` and step-level links); for static data (theorem-level links, steps
+  without goal states) it is the statement plus the proof text before a step that names
+  premises, or the statement alone (`build_queries`, `DataConfig.queries`). Its positives
+  are the premises its links resolved to; queries without any are skipped (as LeanAgent
+  does).
 * **Accessibility** (ReProver's rule, kept by LeanAgent; docs/method.md, "Retrieval"):
   a premise is accessible from position ``pos`` of file F if it is in F and ends at or
   before ``pos``, or lies in a file F imports transitively. Imports are paths, resolved
   within the repository's files.
 * **Splits** are per repository over its OWN theorems that have queries (so that a small
-  repository still gets non-empty val and test sets), stored in ``split_assignments``
-  under `SPLIT_SCHEME`.
+  repository still gets non-empty val and test sets), sized in queries, random or
+  novel_premises, stored in ``split_assignments`` under `DataConfig.scheme`.
 
 The rows come from the knowledge base's read accessor (``store.corpus``).
 """
@@ -26,9 +28,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from database.splits import SplitConfig, split_random
+from database.lean_text import IDENT, blank_non_code, split_name, strip_guillemets
+from database.splits import split_random, split_weighted
 
-from .config import SPLIT_SCHEME
+from .config import SPLIT_SCHEME, DataConfig
 from .model import format_premise, format_state
 
 if TYPE_CHECKING:
@@ -169,9 +172,53 @@ class Query:
     positives: tuple[int, ...]  # premise ids
 
 
-def build_queries(store: Store, repo: Repository, *, scheme: str = SPLIT_SCHEME, split: str | None) -> list[Query]:
-    """Queries of ``repo``'s theorems assigned to ``split`` (all of its own theorems when
-    split is None). Step queries where the theorem has them, else its statement."""
+#: Characters of a statement kept at the head of a step query, and of the proof before the
+#: step kept after it (its end: the steps nearest the one to predict). Lean text is about
+#: 3 characters per MiniLM token, so a query fits the default 128-token limit.
+STATEMENT_CHARS = 240
+PROOF_CONTEXT_CHARS = 200
+
+
+def step_query_text(statement: str, before: list[str]) -> str:
+    """The query for a proof step of static data: the statement, then the proof text
+    before the step (its last `PROOF_CONTEXT_CHARS` characters). Both are known when the
+    prover is about to write that step, so the query is honest; the step itself is not
+    part of it."""
+    head = " ".join(statement.split())[:STATEMENT_CHARS]
+    proof = " ".join(" ".join(before).split())
+    if len(proof) > PROOF_CONTEXT_CHARS:
+        proof = "… " + proof[-PROOF_CONTEXT_CHARS:]
+    return f"{head} := by {proof}" if proof else head
+
+
+def _name_forms(full_name: str) -> set[str]:
+    """How a proof may write a reference to ``full_name``: any dot-suffix (namespaces are
+    opened or the reference is inside them), without guillemets."""
+    parts = [strip_guillemets(p) for p in split_name(full_name)]
+    return {".".join(parts[i:]) for i in range(len(parts))}
+
+
+def _written_names(text: str) -> set[str]:
+    """Identifiers written in ``text`` (comments and strings blanked), with every
+    dot-prefix of each (``h.trans`` and ``Foo.bar.le`` may resolve through a prefix)."""
+    out: set[str] = set()
+    for m in IDENT.finditer(blank_non_code(text)):
+        parts = [strip_guillemets(p) for p in split_name(m.group(0))]
+        for k in range(1, len(parts) + 1):
+            out.add(".".join(parts[:k]))
+    return out
+
+
+def build_queries(store: Store, repo: Repository, *, scheme: str = SPLIT_SCHEME, split: str | None,
+                  mode: str = "statement") -> list[Query]:
+    """Queries of ``repo``'s theorems assigned to ``split`` under ``scheme`` (all of its
+    own theorems when split is None).
+
+    Step-level data (goal states, LeanDojo): one query per step, its goal state. Otherwise
+    ``mode`` decides (see `DataConfig`): ``statement``, one query per theorem with all its
+    premises; ``steps``, one query per proof step whose text names a premise the theorem
+    uses (`step_query_text`; positives: those premises), plus one statement query for the
+    premises no step names (term-mode proofs, references inside ``where`` clauses...)."""
     material = store.corpus.query_material(repo.id, scheme=scheme, split=split)
     theorems = material.theorems
     step_pos: dict[int, list[int]] = {}
@@ -189,39 +236,75 @@ def build_queries(store: Store, repo: Repository, *, scheme: str = SPLIT_SCHEME,
         anchor = theorems[tid]
         with_steps.add(tid)
         out.append(Query(tid, sid, anchor.file_id, (anchor.line, anchor.col), text, tuple(step_pos[sid])))
-    thm_pos: dict[int, list[int]] = {}
-    for tid, pid in material.theorem_links:
-        if pid not in thm_pos.setdefault(tid, []):
-            thm_pos[tid].append(pid)
-    for tid, pids in thm_pos.items():
+    thm_links: dict[int, dict[int, str]] = {}
+    for tid, pid, name in material.theorem_links:
+        thm_links.setdefault(tid, {}).setdefault(pid, name)
+    texts: dict[int, list[tuple[int, str]]] = {}
+    if mode == "steps":
+        for sid, tid, _idx, tactic in material.step_texts:
+            texts.setdefault(tid, []).append((sid, tactic))
+    for tid, links in thm_links.items():
         if tid in with_steps:
             continue
         anchor = theorems[tid]
         if not anchor.statement:
             continue
-        out.append(Query(tid, None, anchor.file_id, (anchor.line, anchor.col), anchor.statement.strip(),
-                         tuple(pids)))
+        pos = (anchor.line, anchor.col)
+        left = dict(links)
+        steps = texts.get(tid, [])
+        forms = {pid: _name_forms(name) for pid, name in links.items()}
+        for k, (sid, tactic) in enumerate(steps):
+            written = _written_names(tactic)
+            named = tuple(pid for pid in links if forms[pid] & written)
+            if not named:
+                continue
+            text = step_query_text(anchor.statement, [t for _, t in steps[:k]])
+            out.append(Query(tid, sid, anchor.file_id, pos, text, named))
+            for pid in named:
+                left.pop(pid, None)
+        if left:
+            out.append(Query(tid, None, anchor.file_id, pos, anchor.statement.strip(), tuple(left)))
     out.sort(key=lambda q: (q.theorem_id, q.step_id or 0))
     return out
 
 
-def ensure_splits(store: Store, repo: Repository, splits: SplitConfig) -> None:
-    existing = store.split_assignments.theorem_ids(SPLIT_SCHEME, repo.id)
+def ensure_splits(store: Store, repo: Repository, data: DataConfig) -> None:
+    """Split ``repo``'s own theorems under ``data.scheme``, once (see `DataConfig`).
+
+    Theorems with queries are split, sized by their query counts; theorems without any,
+    and theorems added after the split was made, train, so earlier val/test sets never
+    change."""
+    scheme = data.scheme
+    existing = store.split_assignments.theorem_ids(scheme, repo.id)
     own = store.corpus.own_theorems(repo.id)
     missing = [t for t in own if t.id not in existing]
     if not missing:
         return
     if existing:
-        # Theorems added later never move earlier val/test sets: they train.
-        store.split_assignments.assign(SPLIT_SCHEME, repo.id, [(t.id, "train") for t in missing])
+        store.split_assignments.assign(scheme, repo.id, [(t.id, "train") for t in missing])
         return
-    evaluable = {q.theorem_id for q in build_queries(store, repo, scheme=SPLIT_SCHEME, split=None)}
+    queries = build_queries(store, repo, scheme=scheme, split=None, mode=data.queries)
+    count: dict[int, int] = {}
+    used: dict[int, set[int]] = {}
+    for q in queries:
+        count[q.theorem_id] = count.get(q.theorem_id, 0) + 1
+        used.setdefault(q.theorem_id, set()).update(q.positives)
     # Keys are source positions, not row ids, so that the split is the same in any
     # database holding this repository.
-    keys = {(t.path, t.full_name, t.line, t.col): t.id for t in own if t.id in evaluable}
-    assigned = split_random(list(keys), splits)
+    keys = {(t.path, t.full_name, t.line, t.col): t.id for t in own if t.id in count}
+    if data.legacy:
+        assigned = split_random(list(keys), data.split_config())  # leanagent 0.1's split, unchanged
+    else:
+        weights = {k: count[tid] for k, tid in keys.items()}
+        total = sum(weights.values())
+        num_test = max(round(total * data.test_fraction), min(data.min_test_queries,
+                                                               int(total * data.max_test_fraction)))
+        num_val = round(total * data.val_fraction)
+        names = {k: [str(p) for p in sorted(used[tid])] for k, tid in keys.items()}
+        assigned = split_weighted(list(keys), weights, num_val=num_val, num_test=num_test, seed=data.seed,
+                                  premises_used=names if data.split == "novel_premises" else None)
     by_id = {keys[k]: s for k, s in assigned.items()}
-    store.split_assignments.assign(SPLIT_SCHEME, repo.id, [(t.id, by_id.get(t.id, "train")) for t in own])
+    store.split_assignments.assign(scheme, repo.id, [(t.id, by_id.get(t.id, "train")) for t in own])
 
 
 def data_fingerprint(repos: list[Repository], examples: list[tuple[str, int]]) -> str:

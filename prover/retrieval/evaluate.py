@@ -30,9 +30,10 @@ import numpy as np
 
 from database.checkpoints import FusionWeights
 from database.evaluations import Evaluation
+from prover.precision import resolve_precision
 
 from .checkpoints import encoder_spec, read_fusion, record_fusion
-from .config import METHODS, SPLIT_SCHEME, EvalConfig
+from .config import METHODS, DataConfig, EvalConfig
 from .data import (
     Access,
     BoolArray,
@@ -48,6 +49,8 @@ from .errors import RetrievalError
 from .fusion import FUSION_GRID, Candidates, FusionFeatures, fused_rerank
 from .index import ensure_index
 from .lexical import BM25, tokenize
+from .model import pick_device
+from .stats import bootstrap_interval
 
 if TYPE_CHECKING:
     from database.home import Home
@@ -63,34 +66,58 @@ _CHUNK = 256  # queries per batch of masks (a mask is one bool per premise)
 
 
 def query_metrics(ranked: list[IntArray], corpus: Corpus, queries: list[Query]) -> dict[str, Any]:
-    """R@1, R@10 (percent) and MRR over queries; ``ranked`` holds corpus rows, best first."""
+    """R@1, R@10 (percent) and MRR over queries, R@10's bootstrap 95% interval
+    (``r10_ci``) and each query's R@10 (``per_query_r10``, in query order, for paired
+    comparisons); ``ranked`` holds corpus rows, best first."""
     if not queries:
-        return {"r1": None, "r10": None, "mrr": None, "num_queries": 0}
-    r1 = r10 = mrr = 0.0
+        return {"r1": None, "r10": None, "mrr": None, "num_queries": 0, "r10_ci": None, "per_query_r10": []}
+    r1 = mrr = 0.0
+    per_r10: list[float] = []
     for rows, q in zip(ranked, queries, strict=True):
         pos = set(q.positives)
         got = [int(corpus.ids[r]) for r in rows]
         r1 += len(pos.intersection(got[:1])) / len(pos)
-        r10 += len(pos.intersection(got[:10])) / len(pos)
+        per_r10.append(100 * len(pos.intersection(got[:10])) / len(pos))
         first = next((i for i, p in enumerate(got) if p in pos), None)
         mrr += 0.0 if first is None else 1.0 / (first + 1)
     n = len(queries)
-    return {"r1": 100 * r1 / n, "r10": 100 * r10 / n, "mrr": mrr / n, "num_queries": n}
+    ci = bootstrap_interval(per_r10)
+    return {"r1": 100 * r1 / n, "r10": sum(per_r10) / n, "mrr": mrr / n, "num_queries": n,
+            "r10_ci": [round(ci[0], 2), round(ci[1], 2)] if ci else None,
+            "per_query_r10": [round(v, 2) for v in per_r10]}
 
 
 class _RepoEval:
-    """Per (repo, split): queries, accessibility and the lazily built lexical index."""
+    """Per (repo, split): queries, accessibility and the lazily built lexical index.
+    Masks and locality keys depend only on a query's theorem, so they are computed once
+    per theorem (a theorem has one query per proof step)."""
 
-    def __init__(self, store: Store, repo: Repository, corpus: Corpus, split: str, scheme: str) -> None:
+    def __init__(self, store: Store, repo: Repository, corpus: Corpus, split: str, data: DataConfig) -> None:
         self.repo = repo
         self.corpus = corpus
         self.access = Access(store, repo, corpus)
-        self.queries = build_queries(store, repo, scheme=scheme, split=split)
+        self.queries = build_queries(store, repo, scheme=data.scheme, split=split, mode=data.queries)
         self._bm25: BM25 | None = None
         self._repo_rows = np.flatnonzero(self.access.in_repo)
+        self._masks: dict[tuple[int, tuple[int, int]], BoolArray] = {}
+        self._loc: dict[tuple[int, tuple[int, int]], FloatArray] = {}
+
+    def mask(self, q: Query) -> BoolArray:
+        key = (q.file_id, q.pos)
+        m = self._masks.get(key)
+        if m is None:
+            m = self._masks[key] = self.access.mask(q.file_id, q.pos)
+        return m
+
+    def locality_key(self, q: Query) -> FloatArray:
+        key = (q.file_id, q.pos)
+        d = self._loc.get(key)
+        if d is None:
+            d = self._loc[key] = self.access.locality_key(q.file_id, q.pos)
+        return d
 
     def masks(self, qs: list[Query]) -> list[BoolArray]:
-        return [self.access.mask(q.file_id, q.pos) for q in qs]
+        return [self.mask(q) for q in qs]
 
     def bm25_scores(self, q: Query) -> FloatArray:
         if self._bm25 is None:
@@ -99,19 +126,18 @@ class _RepoEval:
         full[self._repo_rows] = self._bm25.scores(tokenize(q.text))
         return full
 
-    def dense(self, pidx: PremiseIndex, enc: Encoder, config: EvalConfig, k: int) -> list[Candidates]:
+    def dense(self, pidx: PremiseIndex, enc: Encoder, config: EvalConfig, k: int, bf16: bool) -> list[Candidates]:
         out: list[Candidates] = []
         for s in range(0, len(self.queries), _CHUNK):
             qs = self.queries[s : s + _CHUNK]
-            vecs = enc.encode([q.text for q in qs], batch_size=config.batch_size, bf16=config.bf16)
+            vecs = enc.encode([q.text for q in qs], batch_size=config.batch_size, bf16=bf16)
             out.extend(pidx.search(vecs, self.masks(qs), k))
         return out
 
     def bm25(self, k: int) -> list[IntArray]:
         out = []
         for q in self.queries:
-            mask = self.access.mask(q.file_id, q.pos)
-            acc = np.flatnonzero(mask)
+            acc = np.flatnonzero(self.mask(q))
             sc = self.bm25_scores(q)[acc]
             out.append(acc[np.argsort(-sc, kind="stable")[:k]])
         return out
@@ -119,16 +145,15 @@ class _RepoEval:
     def locality(self, k: int) -> list[IntArray]:
         out = []
         for q in self.queries:
-            acc = np.flatnonzero(self.access.mask(q.file_id, q.pos))
-            key = self.access.locality_key(q.file_id, q.pos)[acc]
+            acc = np.flatnonzero(self.mask(q))
+            key = self.locality_key(q)[acc]
             out.append(acc[np.argsort(key, kind="stable")[:k]])
         return out
 
     def fusion_features(self, dense_cands: list[Candidates]) -> list[FusionFeatures]:
         feats = []
         for q, (cand, dense) in zip(self.queries, dense_cands, strict=True):
-            feats.append((cand, dense, self.bm25_scores(q)[cand],
-                          self.access.locality_key(q.file_id, q.pos)[cand]))
+            feats.append((cand, dense, self.bm25_scores(q)[cand], self.locality_key(q)[cand]))
         return feats
 
 
@@ -176,17 +201,20 @@ def evaluate_retriever(
         raise RetrievalError(f"unknown evaluation method(s) {unknown}: choose among {', '.join(METHODS)}")
     if split not in ("train", "val", "test"):
         raise RetrievalError(f"unknown split '{split}': use train, val or test")
-    scheme = SPLIT_SCHEME
+    data = config.data
+    scheme = data.scheme
     for repo in repos:
-        ensure_splits(store, repo, config.splits)
+        ensure_splits(store, repo, data)
     k = max(config.num_retrieved, 10)
     model, max_length = encoder_spec(store, checkpoint_id, model=config.model, max_length=config.max_length)
     corpus = load_corpus(store)
+    choice = resolve_precision(config.precision, pick_device(config.device), home=home)
+    bf16 = choice.bf16
     dense_idx = None
     if "dense" in methods or "fused" in methods:
         dense_idx = ensure_index(store, home, checkpoint_id=checkpoint_id, config=config, corpus=corpus,
-                                 encode=encode)
-    evals = [_RepoEval(store, r, corpus, split, scheme) for r in repos]
+                                 precision=choice, encode=encode)
+    evals = [_RepoEval(store, r, corpus, split, data) for r in repos]
     results: dict[tuple[int, str], dict[str, Any]] = {}
     ranked: dict[tuple[int, str], list[IntArray]] = {}
     extra: dict[str, dict[str, Any]] = {}
@@ -194,7 +222,7 @@ def evaluate_retriever(
 
     if dense_idx is not None:
         pidx, _, _, enc = dense_idx
-        dense_c = {ev.repo.id: ev.dense(pidx, enc, config, max(k, config.fusion_candidates)) for ev in evals}
+        dense_c = {ev.repo.id: ev.dense(pidx, enc, config, max(k, config.fusion_candidates), bf16) for ev in evals}
         for ev in evals:
             ranked[(ev.repo.id, "dense")] = [r[:k] for r, _ in dense_c[ev.repo.id]]
         if "fused" in methods:
@@ -204,8 +232,8 @@ def evaluate_retriever(
                 if split == "val":
                     val_evals, val_dense = evals, [dense_c[ev.repo.id] for ev in evals]
                 else:
-                    val_evals = [_RepoEval(store, r, corpus, "val", scheme) for r in repos]
-                    val_dense = [ev.dense(pidx, enc, config, config.fusion_candidates) for ev in val_evals]
+                    val_evals = [_RepoEval(store, r, corpus, "val", data) for r in repos]
+                    val_dense = [ev.dense(pidx, enc, config, config.fusion_candidates, bf16) for ev in val_evals]
                 n_val = sum(len(ev.queries) for ev in val_evals)
                 if n_val >= config.min_fusion_queries:
                     feats = [ev.fusion_features(d) for ev, d in zip(val_evals, val_dense, strict=True)]
@@ -227,9 +255,9 @@ def evaluate_retriever(
     if "untrained" in methods:
         base_cfg = dataclasses.replace(config, model=model, max_length=max_length)
         pidx_b, _, _, enc_b = ensure_index(store, home, checkpoint_id=None, config=base_cfg, corpus=corpus,
-                                           encode=encode)
+                                           precision=choice, encode=encode)
         for ev in evals:
-            ranked[(ev.repo.id, "untrained")] = [r for r, _ in ev.dense(pidx_b, enc_b, config, k)]
+            ranked[(ev.repo.id, "untrained")] = [r for r, _ in ev.dense(pidx_b, enc_b, config, k, bf16)]
         extra["untrained"] = {"model": model, "max_length": max_length}
     for ev in evals:
         if "bm25" in methods:
@@ -237,6 +265,8 @@ def evaluate_retriever(
         if "locality" in methods:
             ranked[(ev.repo.id, "locality")] = ev.locality(k)
 
+    encoded = {"dense", "fused", "untrained"}
+    precision = {k: v for k, v in choice.as_dict().items() if k != "measured"}
     with store.atomic():
         for ev in evals:
             for method in methods:
@@ -247,12 +277,16 @@ def evaluate_retriever(
                                                      "note": not_tuned}
                     continue
                 m = query_metrics(ranked[(ev.repo.id, method)], corpus, ev.queries)
-                details = {"model": model, "max_length": max_length, **extra.get(method, {})}
+                details = {"model": model, "max_length": max_length, "queries": data.queries,
+                           "r10_ci": m["r10_ci"], "per_query_r10": m["per_query_r10"], **extra.get(method, {})}
+                if method in encoded:
+                    details["precision"] = precision
                 ckpt = checkpoint_id if method in ("dense", "fused") else None
                 store.evaluations.record(Evaluation(
                     checkpoint_id=ckpt, method=method, repo_id=ev.repo.id, scheme=scheme, split=split,
                     r1=m["r1"], r10=m["r10"], mrr=m["mrr"], num_queries=m["num_queries"], details=details,
                 ))
-                results[(ev.repo.id, method)] = {**m, **({"fusion": extra[method]["fusion"]}
-                                                         if method == "fused" else {})}
+                results[(ev.repo.id, method)] = {**m, "scheme": scheme,
+                                                 **({"precision": precision} if method in encoded else {}),
+                                                 **({"fusion": extra[method]["fusion"]} if method == "fused" else {})}
     return results

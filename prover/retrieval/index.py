@@ -3,7 +3,9 @@ and exact accessible top-k search.
 
 Files: ``home.indexes/<encoder key>/index.faiss`` and ``premise_ids.npy`` (row -> premise
 id, ascending), described by a ``faiss_indexes`` row (encoder, kind, dim, count, corpus
-fingerprint). A checkpoint never changes, so premises added to the database later are
+fingerprint). The index belongs to the encoder that embeds premises: a checkpoint trained
+with a frozen premise tower shares the index of the encoder it was trained against (the
+base model's, usually), so training a new checkpoint re-encodes nothing. A checkpoint never changes, so premises added to the database later are
 encoded and appended; an index whose ids are not a prefix of the database's premise ids
 (premises were removed) is rebuilt.
 
@@ -15,6 +17,7 @@ them), otherwise the query falls back to an exact scan of its accessible premise
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,8 +28,9 @@ import numpy as np
 import numpy.typing as npt
 
 from database.indexes import IndexRecord
+from prover.precision import PrecisionChoice, resolve_precision
 
-from .checkpoints import encoder_key, encoder_spec, load_encoder, read_fusion_for
+from .checkpoints import encoder_key, load_encoder, premise_encoder_of, read_fusion_for
 from .config import EvalConfig
 from .data import Access, BoolArray, Corpus, FloatArray, IntArray, corpus_fingerprint, load_corpus
 from .errors import IndexMismatch, RetrievalError
@@ -160,10 +164,16 @@ def _save(store: Store, home: Home, key: str, checkpoint_id: int | None, pidx: P
 def ensure_index(
     store: Store, home: Home, *, checkpoint_id: int | None, config: EvalConfig,
     encoder: Encoder | None = None, corpus: Corpus | None = None, encode: EncodeFn | None = None,
+    precision: PrecisionChoice | None = None,
 ) -> tuple[PremiseIndex, IndexInfo, Corpus, Encoder]:
-    """Load the encoder's index, bringing it up to date with the database's premises."""
-    model, max_length = encoder_spec(store, checkpoint_id, model=config.model, max_length=config.max_length)
-    key = encoder_key(checkpoint_id, model, max_length)
+    """Load the index of the premise encoder ``checkpoint_id`` uses (itself, or the frozen
+    encoder it was trained against: `premise_encoder_of`), bringing it up to date with the
+    database's premises (encoded at ``precision``, resolved from the config when not
+    given). Returns it with the corpus and the QUERY encoder of ``checkpoint_id``
+    (``encoder``, when given, is that)."""
+    p_ckpt, p_model, p_len = premise_encoder_of(store, checkpoint_id, model=config.model,
+                                                max_length=config.max_length)
+    key = encoder_key(p_ckpt, p_model, p_len)
     if encoder is None:
         encoder = load_encoder(store, home, checkpoint_id, model=config.model, max_length=config.max_length,
                                device=config.device)
@@ -184,16 +194,23 @@ def ensure_index(
     if pidx is not None and len(new_rows) == 0 and row is not None:
         info = IndexInfo(row.id, checkpoint_id, home.root / row.path, row.kind, row.dim, row.num_vectors, 0)
         return pidx, info, corpus, encoder
-    vectors = (encode or encode_in_process)(encoder, corpus.texts(new_rows), config)
+    premise_encoder = encoder if p_ckpt == checkpoint_id else load_encoder(
+        store, home, p_ckpt, model=p_model, max_length=p_len, device=config.device)
+    if precision is None:
+        precision = resolve_precision(config.precision, str(premise_encoder.device), home=home)
+    # The encoding function sees the precision already chosen (not ``auto``).
+    vectors = (encode or encode_in_process)(premise_encoder, corpus.texts(new_rows),
+                                            dataclasses.replace(config, precision=precision.name))
     if pidx is None:
-        pidx = PremiseIndex(_new_faiss(config.index_kind, encoder.dim, vectors), corpus.ids[:0], config.index_kind)
+        pidx = PremiseIndex(_new_faiss(config.index_kind, premise_encoder.dim, vectors), corpus.ids[:0],
+                            config.index_kind)
     if len(vectors):
         pidx.faiss_index.add(vectors)
     pidx.premise_ids = corpus.ids.copy()
     pidx._vectors = None
-    index_id = _save(store, home, key, checkpoint_id, pidx)
+    index_id = _save(store, home, key, p_ckpt, pidx)
     info = IndexInfo(index_id, checkpoint_id, home.indexes / key, pidx.kind, pidx.faiss_index.d,
-                     pidx.faiss_index.ntotal, len(new_rows))
+                     pidx.faiss_index.ntotal, len(new_rows), precision.name)
     return pidx, info, corpus, encoder
 
 
@@ -219,7 +236,8 @@ def retrieve(
                 "as `leanagent theorems` shows it"
             )
     mask = access.mask(file_id, position)
-    q = encoder.encode([query], batch_size=1, bf16=config.bf16)
+    q = encoder.encode([query], batch_size=1,
+                       bf16=resolve_precision(config.precision, str(encoder.device), home=home).bf16)
     if method == "dense":
         rows, scores = pidx.search(q, [mask], k)[0]
     else:

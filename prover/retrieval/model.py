@@ -157,12 +157,13 @@ class Encoder:
         return self._plan(texts)[1]
 
     def encode(
-        self, texts: list[str], *, batch_size: int = 64, bf16: bool = True, progress: bool = False
+        self, texts: list[str], *, batch_size: int = 64, bf16: bool = False, progress: bool = False
     ) -> np.ndarray:
         """Unit vectors [N, D] float32 in the order of ``texts``.
 
         Texts are sorted by token length so that each batch pads little, and run under
-        bf16 autocast when asked (cosine to fp32 >= 0.999 measured; see the benchmark).
+        bf16 autocast when asked -- callers pass what `prover.precision.resolve_precision`
+        chose for the device, since bf16 is far slower than fp32 on CPUs without bf16 units.
         """
         import numpy as np
         import torch

@@ -17,6 +17,7 @@ class IndexInfo:
     dim: int
     num_vectors: int
     added: int  # premises encoded by this call (0 when the index was up to date)
+    precision: str | None = None  # what this call encoded at ("fp32" / "bf16"; None: nothing encoded)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Training the retriever: InfoNCE with in-batch and hard negatives, AdamW with warmup
-and cosine decay, gradient accumulation, bf16 autocast, optional EWC; and the empirical
-Fisher used by EWC.
+and cosine decay, gradient accumulation, bf16 autocast where measured faster
+(`prover.precision`), length-bucketed batches, optionally only the top layers trained,
+optional EWC; and the empirical Fisher used by EWC.
 
 One example per (query, positive premise). For each, ``num_negatives`` premises
 accessible to the query's theorem that are not among its positives are drawn afresh
@@ -29,9 +30,10 @@ import numpy as np
 
 from database.checkpoints import TrainingStep
 from database.clock import utcnow
+from prover.precision import resolve_precision
 
-from .checkpoints import checkpoint_dir, encoder_spec, load_encoder
-from .config import SPLIT_SCHEME, TrainConfig
+from .checkpoints import checkpoint_dir, encoder_spec, load_encoder, premise_encoder_of
+from .config import TrainConfig
 from .data import (
     Access,
     BoolArray,
@@ -72,11 +74,12 @@ def build_train_data(store: Store, repos: list[Repository], config: TrainConfig,
     corpus = load_corpus(store)
     accesses: list[Access] = []
     examples: list[Example] = []
+    data = config.data
     for repo in repos:
-        ensure_splits(store, repo, config.splits)
+        ensure_splits(store, repo, data)
         access = Access(store, repo, corpus)
         accesses.append(access)
-        for q in build_queries(store, repo, scheme=SPLIT_SCHEME, split=split):
+        for q in build_queries(store, repo, scheme=data.scheme, split=split, mode=data.queries):
             for pid in q.positives:
                 examples.append(Example(q, corpus.row(pid), len(accesses) - 1))
     if not examples:
@@ -132,6 +135,21 @@ def _embed(runner: Any, enc: Encoder, texts: list[str]) -> torch.Tensor:
     return torch.nn.functional.normalize(pooled.float(), dim=-1)
 
 
+def _embed_unique(runner: Any, enc: Encoder, texts: list[str]) -> torch.Tensor:
+    """Embeddings of ``texts`` [N, D], each distinct text encoded once: a query with
+    several positives appears once per positive, and a premise can be one query's positive
+    and another's negative. The loss is the same as encoding every copy (up to dropout
+    noise, which differs per copy), for fewer forward and backward passes."""
+    first: dict[str, int] = {}
+    index = [first.setdefault(t, len(first)) for t in texts]
+    unique = _embed(runner, enc, list(first))
+    if len(first) == len(texts):
+        return unique
+    import torch
+
+    return unique[torch.tensor(index, device=unique.device)]
+
+
 def batch_loss(runner: Any, enc: Encoder, data: TrainData, batch: list[Example],
                negatives: list[list[int]], temperature: float) -> torch.Tensor:
     """InfoNCE over the batch's candidates (its positives, then all negatives)."""
@@ -139,8 +157,8 @@ def batch_loss(runner: Any, enc: Encoder, data: TrainData, batch: list[Example],
 
     c = data.corpus
     cand_rows = [ex.positive for ex in batch] + [r for negs in negatives for r in negs]
-    q = _embed(runner, enc, [ex.query.text for ex in batch])  # [B, D]
-    d = _embed(runner, enc, [c.text(r) for r in cand_rows])  # [M, D]
+    q = _embed_unique(runner, enc, [ex.query.text for ex in batch])  # [B, D]
+    d = _embed_unique(runner, enc, [c.text(r) for r in cand_rows])  # [M, D]
     logits = q @ d.T / temperature  # [B, M]
     cand_ids = c.ids[cand_rows]
     block = torch.zeros_like(logits, dtype=torch.bool)
@@ -151,6 +169,151 @@ def batch_loss(runner: Any, enc: Encoder, data: TrainData, batch: list[Example],
     logits = logits.masked_fill(block, float("-inf"))
     target = torch.arange(len(batch), device=logits.device)
     return torch.nn.functional.cross_entropy(logits, target)
+
+
+class FrozenTargets:
+    """For the frozen premise tower: per example, which premises its softmax ranges over --
+    every premise accessible to the query's theorem except its other positives (so that
+    each positive is scored against all the negatives the evaluation will rank it
+    against, not a sample). Masks are cached per theorem position."""
+
+    def __init__(self, data: TrainData) -> None:
+        self.data = data
+        self._masks: dict[tuple[int, int, tuple[int, int]], BoolArray] = {}
+
+    def allowed(self, ex: Example) -> BoolArray:
+        key = (ex.access, ex.query.file_id, ex.query.pos)
+        base = self._masks.get(key)
+        if base is None:
+            base = self._masks[key] = self.data.access[ex.access].mask(ex.query.file_id, ex.query.pos)
+        m = base.copy()
+        c = self.data.corpus
+        for pid in ex.query.positives:
+            m[c.row(pid)] = False
+        m[ex.positive] = True
+        return m
+
+
+def frozen_loss(runner: Any, enc: Encoder, batch: list[Example], premises: torch.Tensor, targets: FrozenTargets,
+                temperature: float) -> torch.Tensor:
+    """InfoNCE of each query against every premise accessible to it, the premises'
+    embeddings fixed (``premises`` [N, D], corpus rows)."""
+    import torch
+
+    q = _embed_unique(runner, enc, [ex.query.text for ex in batch])  # [B, D]
+    logits = q @ premises.T / temperature  # [B, N]
+    allowed = torch.from_numpy(np.stack([targets.allowed(ex) for ex in batch])).to(logits.device)
+    logits = logits.masked_fill(~allowed, float("-inf"))
+    target = torch.tensor([ex.positive for ex in batch], device=logits.device)
+    return torch.nn.functional.cross_entropy(logits, target)
+
+
+class Objective:
+    """The loss of one micro-batch under the configured premise tower."""
+
+    def __init__(self, data: TrainData, config: TrainConfig, rng: np.random.Generator,
+                 premises: torch.Tensor | None) -> None:
+        self.data, self.config, self.premises = data, config, premises
+        self.sampler = NegativeSampler(data, config, rng) if premises is None else None
+        self.targets = FrozenTargets(data) if premises is not None else None
+
+    def __call__(self, runner: Any, enc: Encoder, batch: list[Example]) -> torch.Tensor:
+        if self.premises is not None and self.targets is not None:
+            return frozen_loss(runner, enc, batch, self.premises, self.targets, self.config.temperature)
+        assert self.sampler is not None  # the shared tower samples negatives
+        negatives = [self.sampler.sample(ex) for ex in batch]
+        return batch_loss(runner, enc, self.data, batch, negatives, self.config.temperature)
+
+
+def premise_vectors(store: Store, home: Home, data: TrainData, config: TrainConfig,
+                    premise_encoder: tuple[int | None, str, int], device: Any) -> torch.Tensor:
+    """The frozen premise tower's embeddings of every corpus premise [N, D], from (and
+    into) its FAISS index, so they are computed once for every checkpoint that uses them."""
+    import torch
+
+    from .config import EvalConfig
+    from .index import ensure_index
+
+    p_ckpt, p_model, p_len = premise_encoder
+    cfg = EvalConfig(model=p_model, max_length=p_len, precision=config.precision, device=config.device,
+                     progress=config.progress, data=config.data)
+    pidx, _, corpus, _ = ensure_index(store, home, checkpoint_id=p_ckpt, config=cfg, corpus=data.corpus)
+    if not np.array_equal(pidx.premise_ids, corpus.ids):  # ensure_index covers the whole corpus
+        raise RetrievalError("the premise index does not cover the corpus: rebuild it with `leanagent eval`")
+    return torch.from_numpy(np.ascontiguousarray(pidx.vectors, dtype=np.float32)).to(device)
+
+
+def micro_batches(data: TrainData, enc: Encoder, config: TrainConfig, rng: np.random.Generator) -> list[list[int]]:
+    """One epoch's micro-batches (example indices).
+
+    Without ``length_buckets``: a random permutation cut into batches (LeanAgent). With
+    it: the permutation is cut into groups of `BUCKET_GROUP` batches, each group sorted
+    by the example's token count (query plus positive, as truncated), cut into batches,
+    and the batches shuffled -- batches of alike lengths pad little (a CPU spends its time
+    on padding otherwise), while which examples meet in a batch stays random across
+    groups (the "group by length" sampler of Hugging Face's Trainer works the same way).
+    Examples of one query then tend to share a batch, where `_embed_unique` encodes the
+    query once."""
+    n = len(data.examples)
+    order = rng.permutation(n)
+    b = config.batch_size
+    if not config.length_buckets:
+        return [[int(i) for i in order[i : i + b]] for i in range(0, n, b)]
+    lengths = example_lengths(data, enc)
+    out: list[list[int]] = []
+    group = BUCKET_GROUP * b
+    for g in range(0, n, group):
+        chunk = sorted((int(i) for i in order[g : g + group]), key=lambda i: (lengths[i], data.examples[i].query.text))
+        out.extend(chunk[i : i + b] for i in range(0, len(chunk), b))
+    perm = rng.permutation(len(out))
+    return [out[int(i)] for i in perm]
+
+
+#: Batches per length-sorted group (`micro_batches`).
+BUCKET_GROUP = 16
+
+
+def example_lengths(data: TrainData, enc: Encoder) -> list[int]:
+    """Token count of each example's query plus its positive premise, truncated like a batch."""
+    queries = sorted({ex.query.text for ex in data.examples})
+    rows = sorted({ex.positive for ex in data.examples})
+    tok = enc.tokenizer
+    q_len = dict(zip(queries, (len(x) for x in tok(queries, truncation=True, max_length=enc.max_length)["input_ids"]),
+                     strict=True))
+    texts = [data.corpus.text(r) for r in rows]
+    p_len = dict(zip(rows, (len(x) for x in tok(texts, truncation=True, max_length=enc.max_length)["input_ids"]),
+                     strict=True))
+    return [q_len[ex.query.text] + p_len[ex.positive] for ex in data.examples]
+
+
+def freeze_lower_layers(module: Any, train_layers: int | None) -> int:
+    """Train only the top ``train_layers`` transformer layers (and what comes after them):
+    the embeddings and the layers below get ``requires_grad = False``, so backward stops
+    at the lowest trained layer. Returns how many layers are frozen. None: train all."""
+    if train_layers is None:
+        return 0
+    layers = None
+    for path in ("encoder.layer", "encoder.block", "layers", "transformer.layer"):  # BERT, T5, others
+        obj = module
+        for part in path.split("."):
+            obj = getattr(obj, part, None)
+            if obj is None:
+                break
+        if obj is not None:
+            layers = obj
+            break
+    if layers is None:
+        raise RetrievalError(f"--train-layers: cannot find the transformer layers of {type(module).__name__}; "
+                             "leave --train-layers unset to train every layer")
+    frozen = max(0, len(layers) - train_layers)
+    embeddings = getattr(module, "embeddings", None) or getattr(module, "shared", None)
+    if frozen and embeddings is not None:
+        for p in embeddings.parameters():
+            p.requires_grad_(False)
+    for layer in list(layers)[:frozen]:
+        for p in layer.parameters():
+            p.requires_grad_(False)
+    return frozen
 
 
 def _lr_lambda(total: int, warmup: int) -> Callable[[int], float]:
@@ -206,9 +369,14 @@ def train_retriever(
                        device=config.device)
     # The checkpoint uses the length the config asks for (for training and for indexing).
     enc.max_length = config.max_length
+    choice = resolve_precision(config.precision, str(enc.device), home=home)
     enc.module.train()
     runner = _runner(enc)
-    params = [p for p in enc.module.parameters() if p.requires_grad]
+    # Every parameter stays in the optimizer (so that a parent's optimizer state loads
+    # whatever is frozen now); frozen ones get no gradient and AdamW skips them.
+    params = list(enc.module.parameters())
+    frozen_layers = freeze_lower_layers(enc.module, config.train_layers)
+    trained = [p for p in params if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     per_epoch = math.ceil(len(data.examples) / config.batch_size / config.grad_accum)
     total = per_epoch * config.epochs
@@ -232,7 +400,11 @@ def train_retriever(
         fisher = _load_fisher(config.fisher_path, enc)
     anchor = {n: p.detach().clone() for n, p in enc.module.named_parameters() if n in fisher}
     named = dict(enc.module.named_parameters())
-    sampler = NegativeSampler(data, config, rng)
+    frozen_tower = config.premise_tower == "frozen"
+    p_encoder = (premise_encoder_of(store, parent_checkpoint_id, model=config.model, max_length=config.max_length)
+                 if frozen_tower else None)
+    objective = Objective(data, config, rng, premise_vectors(store, home, data, config, p_encoder, enc.device)
+                          if p_encoder is not None else None)
     losses: list[float] = []
     penalties: list[float] = []
     curve: list[TrainingStep] = []  # one row per optimiser step, stored with the checkpoint
@@ -248,13 +420,11 @@ def train_retriever(
     dev_type = enc.device.type
     done = False
     for _epoch in range(config.epochs):
-        order = rng.permutation(len(data.examples))
-        micro = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+        micro = micro_batches(data, enc, config, rng)
         for mi, idxs in enumerate(micro):
-            batch = [data.examples[int(i)] for i in idxs]
-            negatives = [sampler.sample(ex) for ex in batch]
-            with torch.autocast(device_type=dev_type, dtype=torch.bfloat16, enabled=config.bf16):
-                loss = batch_loss(runner, enc, data, batch, negatives, config.temperature)
+            batch = [data.examples[i] for i in idxs]
+            with torch.autocast(device_type=dev_type, dtype=torch.bfloat16, enabled=choice.bf16):
+                loss = objective(runner, enc, batch)
             total_loss = loss / config.grad_accum
             if ewc_on:
                 pen = sum((fisher[n] * (named[n] - anchor[n]) ** 2).sum() for n in anchor)
@@ -266,7 +436,7 @@ def train_retriever(
             seen += len(batch)
             if (mi + 1) % config.grad_accum == 0 or mi == len(micro) - 1:
                 if config.grad_clip:
-                    torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
+                    torch.nn.utils.clip_grad_norm_(trained, config.grad_clip)
                 lr_used = float(opt.param_groups[0]["lr"])
                 opt.step()
                 sched.step()
@@ -312,6 +482,12 @@ def train_retriever(
         "loss_mean_first_quarter": float(np.mean(losses[: max(1, len(losses) // 4)])) if losses else None,
         "loss_mean_last_quarter": float(np.mean(losses[-max(1, len(losses) // 4):])) if losses else None,
         "ewc_penalty_last": penalties[-1] if penalties else None,
+        "frozen_layers": frozen_layers,
+        **({"premise_encoder": {"checkpoint_id": p_encoder[0], "model": p_encoder[1], "max_length": p_encoder[2]}}
+           if p_encoder is not None else {}),
+        # What ran: the precision chosen (and why), the data's split scheme.
+        "precision_used": {k: v for k, v in choice.as_dict().items() if k != "measured"},
+        "scheme": config.data.scheme,
     }
     (directory / "leanagent_checkpoint.json").write_text(
         json.dumps({**record, "data_fingerprint": data.fingerprint, "losses": losses}, indent=1)
@@ -331,21 +507,25 @@ def compute_fisher(store: Store, home: Home, *, checkpoint_id: int, repos: list[
     row = store.checkpoints.get(checkpoint_id)
     enc = load_encoder(store, home, checkpoint_id, model=config.model, max_length=config.max_length,
                        device=config.device)
+    choice = resolve_precision(config.precision, str(enc.device), home=home)
     # Dropout off: the Fisher is taken at the checkpoint's deterministic function.
     enc.module.eval()
     named = {n: p for n, p in enc.module.named_parameters() if p.requires_grad}
     fisher = {n: torch.zeros_like(p) for n, p in named.items()}
-    sampler = NegativeSampler(data, config, rng)
+    # The checkpoint's own objective: against its frozen premise tower if it has one.
+    frozen = isinstance(row.config.get("premise_encoder"), dict)
+    p_encoder = premise_encoder_of(store, checkpoint_id, model=config.model, max_length=config.max_length)
+    objective = Objective(data, config, rng, premise_vectors(store, home, data, config, p_encoder, enc.device)
+                          if frozen else None)
     order = list(range(len(data.examples)))
     batches = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
     if config.max_steps is not None:
         batches = batches[: config.max_steps]
     for idxs in batches:
         batch = [data.examples[i] for i in idxs]
-        negatives = [sampler.sample(ex) for ex in batch]
         enc.module.zero_grad(set_to_none=True)
-        with torch.autocast(device_type=enc.device.type, dtype=torch.bfloat16, enabled=config.bf16):
-            loss = batch_loss(enc.module, enc, data, batch, negatives, config.temperature)
+        with torch.autocast(device_type=enc.device.type, dtype=torch.bfloat16, enabled=choice.bf16):
+            loss = objective(enc.module, enc, batch)
         loss.backward()
         for n, p in named.items():
             if p.grad is not None:
