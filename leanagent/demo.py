@@ -76,7 +76,7 @@ class DemoConfig:
     #: The examples directory [default: found next to the package, else ./examples].
     examples: Path | None = None
     max_length: int = 96
-    batch_size: int = 16
+    batch_size: int = 32
     max_steps: int = 12  # optimiser steps per project
     lr: float = 5e-4
     num_negatives: int = 1
@@ -116,19 +116,22 @@ class DemoConfig:
         from leanagent.lifelong import RunConfig
         from prover.retrieval.config import DataConfig, EvalConfig, TrainConfig
 
-        # The demo's own data and training shape (statement queries, random split by
-        # theorems, LeanAgent's shared tower and dense matrix): its projects are small, and
-        # it measured its settings with them (the CPU-sized run defaults are in the README).
-        data = DataConfig(queries="statement", split="random", val_fraction=self.val_fraction,
+        # The run's CPU-sized shape (README "CPU and GPU defaults"): one query per proof
+        # step, the frozen premise tower (premises encoded once per checkpoint lineage, not
+        # per step), length-bucketed batches, and the fused ranking in the matrix with its
+        # weights tuned on validation queries only (a cell with too few of them holds the
+        # dense number and says so). Held-out sizes are fractions: the projects are far
+        # smaller than the 150 test queries a real repository's default asks for.
+        data = DataConfig(queries="steps", split="random", val_fraction=self.val_fraction,
                           test_fraction=self.test_fraction, min_test_queries=0, max_test_fraction=self.test_fraction)
         train = TrainConfig(data=data, max_length=self.max_length, batch_size=self.batch_size, max_steps=self.max_steps,
                             lr=self.lr, num_negatives=self.num_negatives,
                             num_in_file_negatives=min(self.num_in_file_negatives, self.num_negatives),
-                            seed=self.seed, precision="fp32", device="auto", premise_tower="shared",
-                            length_buckets=False)
+                            seed=self.seed, precision="fp32", device="auto", premise_tower="frozen",
+                            length_buckets=True)
         evaluate = EvalConfig(data=data, max_length=self.max_length, precision="fp32", device="auto",
                               batch_size=self.encode_batch_size)
-        return RunConfig(strategy="progressive", order="easy-count", seed=self.seed, matrix="dense", train=train,
+        return RunConfig(strategy="progressive", order="easy-count", seed=self.seed, matrix="fused", train=train,
                          eval=evaluate)
 
     def run_name(self) -> str:

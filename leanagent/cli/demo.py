@@ -24,7 +24,7 @@ _DEFAULTS = {"projects": "arith,logic,lists,orders,algebra", "max_steps": 12, "p
               metavar="DIR", help="The examples/ directory of a leanagent checkout [default: beside the "
               "installed package, else ./examples].")
 @click.option("--max-steps", type=click.IntRange(min=1), default=_DEFAULTS["max_steps"], show_default=True,
-              help="Optimiser steps of the retriever per project (16 examples each).")
+              help="Optimiser steps of the retriever per project, at most (32 examples each).")
 @click.option("--no-prove", is_flag=True, help="Skip the prove stage (recorded as skipped).")
 @click.option("--repl", default=None, metavar="PATH",
               help="The Lean REPL binary built for the examples' toolchain (Lean v4.29.1) [default: looked "
