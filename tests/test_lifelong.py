@@ -206,11 +206,15 @@ def test_end_to_end_real_retriever_through_cli(real_home):
 
     home, model = real_home
     runner = CliRunner()
-    # the shared premise tower: a tiny random encoder kept frozen for premises is a poor
-    # premise tower (test_retrieval_fast.py covers the frozen default)
+    # leanagent 0.1's data and training shape, which this threshold was set on: the shared
+    # premise tower (a tiny random encoder kept frozen for premises is a poor premise
+    # tower), statement queries, a 10% test split and the dense matrix; the CPU-sized
+    # defaults are covered by test_retrieval_fast.py and the demo tests
     res = runner.invoke(main, ["--home", str(home), "run", "--order", "size", "--model", str(model),
                                "--max-length", "64", "--batch-size", "8", "--lr", "3e-3", "--epochs", "4",
-                               "--premise-tower", "shared", "--json"])
+                               "--premise-tower", "shared", "--queries", "statement", "--matrix", "dense",
+                               "--test-fraction", "0.1", "--min-test-queries", "0", "--no-length-buckets",
+                               "--json"])
     assert res.exit_code == 0, res.output
     res = runner.invoke(main, ["--home", str(home), "metrics", "--json"])
     assert res.exit_code == 0, res.output
