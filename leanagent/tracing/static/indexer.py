@@ -17,11 +17,10 @@ simply not linkable.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import stat
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -130,33 +129,24 @@ def _walk(base: Path, rel_prefix: str, skip_lakefile: bool, within: str, out: Di
             out.within[rel] = within
 
 
-def _declared_path_dependencies(root: Path) -> dict[str, str]:
-    """Package name -> resolved directory of every `path` dependency in the repository's
-    lake-manifest.json (what Lake itself builds from); {} without a readable manifest."""
-    manifest = root / "lake-manifest.json"
-    try:
-        data = json.loads(read_source(manifest, within=root).decode("utf-8"))
-    except (Skipped, ValueError):
-        return {}
-    out: dict[str, str] = {}
-    for p in data.get("packages", []) if isinstance(data, dict) else []:
-        if isinstance(p, dict) and p.get("type") == "path" and isinstance(p.get("name"), str) \
-                and isinstance(p.get("dir"), str):
-            out[p["name"]] = os.path.realpath(root / p["dir"])
-    return out
+def declared_path_dependencies(root: Path, project: ProjectInfo) -> dict[str, str]:
+    """Package name -> resolved directory of every `path` dependency the project's
+    lake-manifest.json declares (what Lake itself builds from)."""
+    return {p["name"]: os.path.realpath(root / p["dir"]) for p in project.manifest_packages
+            if p.get("type") == "path" and isinstance(p.get("name"), str) and isinstance(p.get("dir"), str)}
 
 
-def discover(root: Path, include_dependencies: bool = True, follow_path_dependencies: bool = False) -> Discovery:
+def discover(root: Path, include_dependencies: bool = True,
+             path_dependencies: Mapping[str, str] | None = None) -> Discovery:
     """The files to index: own files, then dependency sources under `.lake/packages/*`.
 
     Only files whose resolved path stays inside the repository (a dependency's: inside
     its package directory) are listed; directory links are not followed, and a package
     directory that is a link out of the repository is skipped, unless
-    ``follow_path_dependencies`` and the manifest declares it a `path` dependency with
-    that very target."""
+    ``path_dependencies`` (`declared_path_dependencies`) names it with that very target."""
     out = Discovery([], [], {})
     real_root = os.path.realpath(root)
-    declared = _declared_path_dependencies(root) if follow_path_dependencies else {}
+    declared = path_dependencies or {}
     _walk(root, "", True, real_root, out)
     if include_dependencies:
         for pkgs_rel in (".lake/packages", "lake-packages"):
@@ -275,7 +265,8 @@ class _Plan:
 
 def _plan(root: Path, repo: RepoInfo, config: StaticIndexConfig) -> _Plan:
     project = read_project(root)
-    found = discover(root, config.include_dependencies, config.follow_path_dependencies)
+    found = discover(root, config.include_dependencies,
+                     declared_path_dependencies(root, project) if config.follow_path_dependencies else None)
     paths = found.paths
     pkg_dirs = _package_src_dirs(root, paths)
     modules = module_map(paths, project, pkg_dirs)
