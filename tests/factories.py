@@ -168,8 +168,10 @@ class FakeLearner:
     def prepare(self, repo):
         self.calls.append(("prepare", repo.id))
 
-    def train(self, *, repos, parent, resume_optimizer, fisher_path):
+    def train(self, *, repos, parent, resume_optimizer, fisher_path, rehearse=None):
         self._maybe_fail("train")
+        if rehearse:
+            self.calls.append(("rehearse-args", [r.name for r in repos], [r.name for r in rehearse]))
         cfg = {"repos": [r.id for r in repos], "resume": resume_optimizer, "fisher": fisher_path}
         cid = self.store.checkpoints.add(parent_id=parent, path="x", model_name="fake", data_fingerprint=None,
                                          config=cfg)

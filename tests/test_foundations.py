@@ -61,7 +61,7 @@ def test_run_config_composes_and_keeps_one_source_of_each_setting():
     assert ident["train"]["lr"] == 3e-3 and ident["train"]["epochs"] == 2
     assert "device" not in ident["train"] and "progress" not in ident["eval"]  # where it runs is not identity
     assert RunConfig.from_json(json.loads(json.dumps(ident))).as_json() == ident
-    assert run.default_name() == "progressive-easy-count-single-e2"
+    assert run.default_name() == "progressive-easy-count-single-rehearse0.5-e2"
     with pytest.raises(ConfigError, match="untrained baseline"):
         RunConfig(train=TrainConfig(model="/some/model"))  # eval keeps the default model
     with pytest.raises(ConfigError, match="--ewc"):
@@ -217,9 +217,9 @@ def test_runs_stored_in_the_old_flat_layout_continue(store):
             "max_length": None, "curriculum": {"basis": "own", "include_dependencies": False,
                                                 "undefined": "separate", "percentiles": [33.0, 67.0], "seed": 3407}}
     run_id = store.runs.create("old", flat)
-    # leanagent 0.1's settings then (its defaults; today's CPU-sized ones differ): the run
+    # leanagent 0.1's settings then (its defaults, no rehearsal; today's CPU-sized ones differ): the run
     # continues with them, and today's defaults are refused rather than mixed in
-    config = RunConfig(order="given", matrix="dense",
+    config = RunConfig(order="given", matrix="dense", rehearsal=0.0,
                        train=TrainConfig(max_steps=2, batch_size=8, premise_tower="shared", length_buckets=False,
                                          data=LEGACY_DATA, precision="bf16", max_length=256),
                        eval=EvalConfig(data=LEGACY_DATA, precision="bf16", max_length=256))

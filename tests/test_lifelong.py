@@ -136,6 +136,27 @@ def test_strategies_and_data_modes(three_repos):
     assert trained[0] == ["Alpha"] and len(trained[2]) == 2 and trained[2][-1] == "Gamma"
 
 
+def test_rehearsal_draws_from_earlier_repositories_not_in_the_step(three_repos):
+    store = three_repos
+    learner = FakeLearner(store)
+    run_lifelong(store, learner, RunConfig(order="given", rehearsal=0.5))
+    assert [c[1:] for c in learner.calls if c[0] == "rehearse-args"] == [
+        (["Beta"], ["Alpha"]), (["Gamma"], ["Alpha", "Beta"])]
+    data = [json.loads(r[0]) for r in store.conn.execute(
+        "SELECT info FROM run_stages WHERE stage = 'data' ORDER BY position")]
+    assert [len(d["rehearse_repo_ids"]) for d in data] == [0, 1, 2] and "rehearsed" in data[2]["why"]
+    # merge already trains on every earlier repository: nothing is left to rehearse
+    merge = FakeLearner(store)
+    run_lifelong(store, merge, RunConfig(order="given", strategy="merge", rehearsal=0.5))
+    assert not [c for c in merge.calls if c[0] == "rehearse-args"]
+    # a run stored before rehearsal existed reads back without it
+    stored = RunConfig().as_json()
+    del stored["rehearsal"]
+    assert RunConfig.from_json(stored).rehearsal == 0.0
+    assert RunConfig().default_name() == "progressive-easy-count-single-rehearse0.5"
+    assert RunConfig(rehearsal=0).default_name() == "progressive-easy-count-single"  # LeanAgent's, as named before
+
+
 def test_progress_teacher_and_extension(store):
     build_repo(store, "Alpha", seed=0)
     build_repo(store, "Beta", seed=1)
@@ -165,6 +186,8 @@ def test_run_config_validation():
 
     with pytest.raises(ConfigError, match="strategy"):
         RunConfig(strategy="ewc")
+    with pytest.raises(ConfigError, match="--rehearsal"):
+        RunConfig(rehearsal=-0.1)
     with pytest.raises(ConfigError, match="--data replay"):
         RunConfig(data="single", replay=2)
     assert RunConfig(replay=2).data_mode == "replay"

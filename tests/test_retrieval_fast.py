@@ -146,3 +146,39 @@ def test_train_layers_freezes_everything_below_the_top_layers(tiny):
     assert freeze_lower_layers(load_encoder(store, home, None, model=model, max_length=48, device="cpu").module,
                                None) == 0
     store.close()
+
+
+def test_rehearsal_adds_a_seeded_sample_of_earlier_training_examples(tiny):
+    from factories import build_repo
+
+    from prover.retrieval.api import TrainConfig
+    from prover.retrieval.train import Rehearsal, build_train_data
+
+    model, root = tiny
+    home = Home(root / "rehearse").ensure()
+    store = Store(home.db_path)
+    build_repo(store, "Alpha", n_theorems=40, seed=0)
+    build_repo(store, "Beta", n_theorems=20, seed=1)
+    alpha, beta = sorted(store.repositories(), key=lambda r: r.name)
+    cfg = TrainConfig(model=model, max_length=48)
+    own = build_train_data(store, [beta], cfg)
+    pool = build_train_data(store, [alpha], cfg)
+    n = len(own.examples)
+
+    def with_share(share, seed=7):
+        return build_train_data(store, [beta], cfg, rehearsal=Rehearsal((alpha,), share, seed))
+
+    half = with_share(0.5)
+    assert half.rehearsed == round(0.5 * n) and len(half.examples) == n + half.rehearsed
+    assert half.examples[:n] == own.examples  # the step's own data is untouched
+    alpha_train = {q.query.theorem_id for q in pool.examples}
+    drawn = half.examples[n:]
+    assert {ex.query.theorem_id for ex in drawn} <= alpha_train  # only Alpha's train split
+    most = with_share(0.9 * len(pool.examples) / n).examples[n:]
+    assert len({(ex.query, ex.positive) for ex in most}) == len(most)  # without replacement
+    assert half.fingerprint != own.fingerprint
+    assert [ex.query for ex in with_share(0.5).examples] == [ex.query for ex in half.examples]  # seeded
+    assert [ex.query for ex in with_share(0.5, seed=8).examples] != [ex.query for ex in half.examples]
+    assert with_share(100.0).rehearsed == len(pool.examples)  # never more than the pool
+    assert with_share(0.0).examples == own.examples
+    store.close()

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 @click.option("--matrix", type=click.Choice(["fused", "dense"]), default="fused", show_default=True,
               help="Ranking in the accuracy matrix: dense fused with BM25 and locality (weights tuned on the "
               "validation split), or the dense encoder alone (LeanAgent).")
+@click.option("--rehearsal", type=float, default=0.5, show_default=True,
+              help="Rehearsal against forgetting: training examples drawn (seeded) from earlier repositories "
+              "not in the step's data, per example of the step's own; 0 turns it off (LeanAgent).")
 @click.option("--ewc", is_flag=True, help="EWC penalty; the Fisher is computed after each repository.")
 @click.option("--ewc-lambda", type=float, default=0.1, show_default=True, help="Weight of the EWC penalty.")
 @click.option("--basis", type=click.Choice(["own", "global"]), default="own", show_default=True,
@@ -64,7 +67,7 @@ if TYPE_CHECKING:
 @pass_app
 @handle_errors
 def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, data_mode: str | None, replay: int,
-            matrix: str, ewc: bool, ewc_lambda: float, basis: str, with_dependencies: bool, undefined: str,
+            rehearsal: float, matrix: str, ewc: bool, ewc_lambda: float, basis: str, with_dependencies: bool, undefined: str,
             name: str | None, ray_address: str | None, no_prove: bool, prove_generator: str,
             prove_tactics: str | None, prove_backend: str, prove_backend_option: tuple[str, ...],
             prove_repl: str | None, prove_timeout: float, prove_max_expansions: int | None,
@@ -74,7 +77,7 @@ def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, dat
 
     Per repository: data -> baseline -> train -> (fisher) -> index -> evaluate -> prove.
     Killed at any moment, the same command continues from the last completed stage.
-    --seed seeds the curriculum, the replay sample and training alike.
+    --seed seeds the curriculum, the replay and rehearsal samples and training alike.
     """
     from curriculum import CurriculumConfig
     from database.errors import ConfigError
@@ -86,8 +89,8 @@ def run_cmd(app: App, repo_refs: tuple[str, ...], strategy: str, order: str, dat
     seed = train.seed
     try:
         config = RunConfig(
-            strategy=strategy, order=order, data=data_mode, replay=replay, ewc=ewc, ewc_lambda=ewc_lambda,
-            seed=seed, matrix=matrix,
+            strategy=strategy, order=order, data=data_mode, replay=replay, rehearsal=rehearsal, ewc=ewc,
+            ewc_lambda=ewc_lambda, seed=seed, matrix=matrix,
             # click.Choice has checked the two values; CurriculumConfig checks them again.
             curriculum=CurriculumConfig(basis=cast(Literal["own", "global"], basis),
                                         include_dependencies=with_dependencies,

@@ -29,9 +29,12 @@ class Learner(Protocol):
         """Make the repository's train/val/test split exist (idempotent)."""
 
     def train(
-        self, *, repos: list[Repository], parent: int | None, resume_optimizer: bool, fisher_path: str | None
+        self, *, repos: list[Repository], parent: int | None, resume_optimizer: bool, fisher_path: str | None,
+        rehearse: list[Repository] = ...,
     ) -> int:
-        """Train one step; register and return a checkpoint id."""
+        """Train one step on ``repos``, plus examples rehearsed from ``rehearse`` (earlier
+        repositories; passed only when the run rehearses); register and return a
+        checkpoint id."""
 
     def fisher(self, *, checkpoint_id: int, repos: list[Repository]) -> str:
         """Compute the diagonal Fisher at the checkpoint; return its path (relative to
@@ -56,6 +59,9 @@ class RetrieverLearner:
     train_config: TrainConfig
     eval_config: EvalConfig
     ewc_lambda: float = 0.0
+    #: Rehearsed examples per own example, and the seed of their sample (`RunConfig`).
+    rehearsal: float = 0.0
+    rehearsal_seed: int = 0
     #: How index builds encode premises (None: in this process), e.g. across Ray workers.
     encode: EncodeFn | None = None
 
@@ -67,7 +73,7 @@ class RetrieverLearner:
         is part of the run's identity: both give the same vectors)."""
         return cls(store, home, dataclasses.replace(config.train, progress=progress),
                    dataclasses.replace(config.eval, progress=progress), config.ewc_lambda if config.ewc else 0.0,
-                   encode)
+                   config.rehearsal, config.seed, encode)
 
     def prepare(self, repo: Repository) -> None:
         from prover.retrieval import api
@@ -75,15 +81,21 @@ class RetrieverLearner:
         api.ensure_splits(self.store, repo, self.train_config)
 
     def train(
-        self, *, repos: list[Repository], parent: int | None, resume_optimizer: bool, fisher_path: str | None
+        self, *, repos: list[Repository], parent: int | None, resume_optimizer: bool, fisher_path: str | None,
+        rehearse: list[Repository] | None = None,
     ) -> int:
         from prover.retrieval import api
 
         config = self.train_config
         if fisher_path is not None and self.ewc_lambda > 0:
             config = dataclasses.replace(config, ewc_lambda=self.ewc_lambda, fisher_path=str(self._abs(fisher_path)))
+        rehearsal = None
+        if rehearse and self.rehearsal > 0:
+            # Seeded by the run and the step's own repositories: a resumed step draws the same sample.
+            seed = self.rehearsal_seed * 1000 + sum(r.id for r in repos)
+            rehearsal = api.Rehearsal(tuple(rehearse), self.rehearsal, seed)
         return api.train_retriever(self.store, self.home, repos=repos, parent_checkpoint_id=parent,
-                                   config=config, resume_optimizer=resume_optimizer)
+                                   config=config, resume_optimizer=resume_optimizer, rehearsal=rehearsal)
 
     def fisher(self, *, checkpoint_id: int, repos: list[Repository]) -> str:
         from prover.retrieval import api

@@ -170,8 +170,16 @@ def _stage_data(ctx: _Ctx, pos: int, repo: Repository) -> None:
         sample = sorted(random.Random(ctx.config.seed * 1000 + pos).sample(range(len(earlier)), k))
         train = [*(earlier[i] for i in sample), repo]
         why = f"this repository plus {k} earlier one(s) sampled with seed {ctx.config.seed}"
-    info = {"mode": mode, "train_repo_ids": [r.id for r in train], "train_repos": [r.name for r in train],
-            "why": why}
+    info: dict[str, Any] = {"mode": mode, "train_repo_ids": [r.id for r in train],
+                            "train_repos": [r.name for r in train], "why": why}
+    if ctx.config.rehearsal:
+        in_data = {r.id for r in train}
+        rehearse = [r for r in earlier if r.id not in in_data]
+        info["rehearse_repo_ids"] = [r.id for r in rehearse]
+        info["rehearsal"] = ctx.config.rehearsal
+        if rehearse:
+            info["why"] += (f", plus {ctx.config.rehearsal:g} rehearsed example(s) per own example from "
+                            f"{len(rehearse)} earlier one(s)")
     ctx.state.mark_finished(pos, repo.id, "data", info)
 
 
@@ -224,6 +232,10 @@ def _train_repos(ctx: _Ctx, pos: int) -> list[Repository]:
     return [ctx.state.repos[int(i)] for i in ctx.state.info(pos, "data")["train_repo_ids"]]
 
 
+def _rehearse_repos(ctx: _Ctx, pos: int) -> list[Repository]:
+    return [ctx.state.repos[int(i)] for i in ctx.state.info(pos, "data").get("rehearse_repo_ids", [])]
+
+
 def _trained_checkpoint(ctx: _Ctx, pos: int) -> int:
     ckpt = ctx.state.checkpoint_at(pos)
     if ckpt is None:  # the train stage always records one
@@ -238,13 +250,18 @@ def _stage_train(ctx: _Ctx, pos: int, repo: Repository) -> None:
     if ctx.config.ewc and pos > 0 and parent is not None:
         fisher_path = ctx.state.info(pos - 1, "fisher")["path"]
     resume = bool(strategy.carry_optimizer and parent is not None)
+    rehearse = _rehearse_repos(ctx, pos)
+    # Only passed when there is something to rehearse: learners without rehearsal (the
+    # `Learner` protocol's older form) keep working with it off.
+    extra: dict[str, Any] = {"rehearse": rehearse} if rehearse else {}
     ckpt = ctx.learner.train(repos=_train_repos(ctx, pos), parent=parent, resume_optimizer=resume,
-                             fisher_path=fisher_path)
+                             fisher_path=fisher_path, **extra)
     # What happened, not what was asked: the trainer records whether it found the
     # parent's optimiser state (a pruned checkpoint directory has none).
     resumed = ctx.store.checkpoints.get(ckpt).config.get("optimizer_resumed", resume)
     info = {"checkpoint_id": ckpt, "parent_checkpoint_id": parent, "resume_optimizer": bool(resumed),
-            "resume_requested": resume, "fisher_path": fisher_path, "epochs": ctx.config.train.epochs}
+            "resume_requested": resume, "fisher_path": fisher_path, "epochs": ctx.config.train.epochs,
+            **({"rehearse_repo_ids": [r.id for r in rehearse]} if rehearse else {})}
     ctx.state.mark_finished(pos, repo.id, "train", info)
 
 

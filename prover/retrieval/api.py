@@ -23,6 +23,7 @@ from . import index as _index
 from . import train as _train
 from .config import DEFAULT_MODEL, INDEX_KINDS, METHODS, SPLIT_SCHEME, DataConfig, EvalConfig, TrainConfig
 from .results import IndexInfo, Retrieved
+from .train import Rehearsal
 
 if TYPE_CHECKING:
     from database.home import Home
@@ -38,6 +39,7 @@ __all__ = [
     "DataConfig",
     "EvalConfig",
     "IndexInfo",
+    "Rehearsal",
     "Retrieved",
     "SplitConfig",
     "TrainConfig",
@@ -67,13 +69,15 @@ def train_retriever(
     parent_checkpoint_id: int | None,
     config: TrainConfig,
     resume_optimizer: bool = False,
+    rehearsal: Rehearsal | None = None,
 ) -> int:
-    """Train on the train split of ``repos`` starting from the parent checkpoint (or the
+    """Train on the train split of ``repos`` (plus, with ``rehearsal``, a seeded sample of
+    earlier repositories' training examples) starting from the parent checkpoint (or the
     base encoder when None); save a checkpoint directory under ``home.checkpoints``,
     register it in ``checkpoints`` and return its id."""
     return _train.train_retriever(
         store, home, repos=repos, parent_checkpoint_id=parent_checkpoint_id, config=config,
-        resume_optimizer=resume_optimizer,
+        resume_optimizer=resume_optimizer, rehearsal=rehearsal,
     )
 
 

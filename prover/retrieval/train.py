@@ -68,11 +68,34 @@ class TrainData:
     access: list[Access]
     examples: list[Example]
     fingerprint: str
+    #: How many of ``examples`` (at the end) were rehearsed from earlier repositories.
+    rehearsed: int = 0
 
 
-def build_train_data(store: Store, repos: list[Repository], config: TrainConfig, *, split: str = "train") -> TrainData:
-    corpus = load_corpus(store)
-    accesses: list[Access] = []
+@dataclass(frozen=True)
+class Rehearsal:
+    """Examples of earlier repositories mixed into a training step, against forgetting
+    (experience replay, "rehearsal" in the continual-learning literature): ``share`` of
+    them per example of the step's own data, drawn without replacement and with ``seed``
+    from the pooled training examples of ``repos`` (all of them when the pool is smaller).
+    A bounded sample, unlike LeanAgent's replay and merge modes, which train on whole
+    earlier repositories and so cost more at every step."""
+
+    repos: tuple[Repository, ...]
+    share: float
+    seed: int
+
+    def __post_init__(self) -> None:
+        if self.share < 0:
+            raise RetrievalError(f"rehearsal share must be >= 0, got {self.share} (--rehearsal)")
+
+    def as_dict(self, examples: int) -> dict[str, Any]:
+        return {"repos": [f"{r.name}@{r.commit}" for r in self.repos], "share": self.share, "seed": self.seed,
+                "examples": examples}
+
+
+def _examples(store: Store, repos: list[Repository], config: TrainConfig, split: str, corpus: Corpus,
+              accesses: list[Access]) -> list[Example]:
     examples: list[Example] = []
     data = config.data
     for repo in repos:
@@ -82,6 +105,22 @@ def build_train_data(store: Store, repos: list[Repository], config: TrainConfig,
         for q in build_queries(store, repo, scheme=data.scheme, split=split, mode=data.queries):
             for pid in q.positives:
                 examples.append(Example(q, corpus.row(pid), len(accesses) - 1))
+    return examples
+
+
+def build_train_data(store: Store, repos: list[Repository], config: TrainConfig, *, split: str = "train",
+                     rehearsal: Rehearsal | None = None) -> TrainData:
+    corpus = load_corpus(store)
+    accesses: list[Access] = []
+    examples = _examples(store, repos, config, split, corpus, accesses)
+    rehearsed = 0
+    if rehearsal is not None and rehearsal.repos and rehearsal.share > 0 and examples:
+        pool = _examples(store, list(rehearsal.repos), config, split, corpus, accesses)
+        k = min(len(pool), round(rehearsal.share * len(examples)))
+        # Sorted: the draw decides which examples, the trainer's own seeded shuffle their order.
+        picked = sorted(np.random.default_rng(rehearsal.seed).choice(len(pool), k, replace=False).tolist())
+        examples.extend(pool[i] for i in picked)
+        rehearsed = k
     if not examples:
         names = ", ".join(r.name for r in repos) or "(none)"
         raise NoTrainingData(
@@ -89,8 +128,9 @@ def build_train_data(store: Store, repos: list[Repository], config: TrainConfig,
             "with goal states and resolved premise links (LeanDojo data) or theorem statements with "
             "resolved premise links (static data); check `leanagent repos`"
         )
-    fp = data_fingerprint(repos, [(e.query.text, int(corpus.ids[e.positive])) for e in examples])
-    return TrainData(corpus, accesses, examples, fp)
+    all_repos = [*repos, *(rehearsal.repos if rehearsed and rehearsal is not None else ())]
+    fp = data_fingerprint(all_repos, [(e.query.text, int(corpus.ids[e.positive])) for e in examples])
+    return TrainData(corpus, accesses, examples, fp, rehearsed)
 
 
 class NegativeSampler:
@@ -357,12 +397,12 @@ def _load_fisher(path: str, enc: Encoder) -> dict[str, torch.Tensor]:
 
 def train_retriever(
     store: Store, home: Home, *, repos: list[Repository], parent_checkpoint_id: int | None,
-    config: TrainConfig, resume_optimizer: bool = False,
+    config: TrainConfig, resume_optimizer: bool = False, rehearsal: Rehearsal | None = None,
 ) -> int:
     import torch
 
     rng = _seed_all(config.seed)
-    data = build_train_data(store, repos, config)
+    data = build_train_data(store, repos, config, rehearsal=rehearsal)
     model_name, _ = encoder_spec(store, parent_checkpoint_id, model=config.model,
                                           max_length=config.max_length)
     enc = load_encoder(store, home, parent_checkpoint_id, model=config.model, max_length=config.max_length,
@@ -475,6 +515,7 @@ def train_retriever(
         "parent_id": parent_checkpoint_id,
         "optimizer_resumed": resumed,
         "examples": len(data.examples),
+        **({"rehearsal": rehearsal.as_dict(data.rehearsed)} if rehearsal is not None and data.rehearsed else {}),
         "steps": step,
         "seconds": round(elapsed, 3),
         "loss_first": losses[0] if losses else None,
