@@ -63,8 +63,8 @@ def main() -> None:
         home = args.keep or work / "home"
         projects = []
         for i, name in enumerate(("Alpha", "Beta", "Gamma")):
-            # sizes like the real trio (about 1 : 0.8 : 0.6), files ~ theorems / 25
-            n = max(30, round(theorems * (1.0, 0.8, 0.6)[i]))
+            # three of about 1k each, as the target says (1.1 : 1 : 0.9); files ~ theorems / 25
+            n = max(30, round(theorems * (1.1, 1.0, 0.9)[i]))
             generate_lean_project(work / name, theorems=n, files=max(3, n // 25), seed=i, package=name)
             projects.append(work / name)
         t0 = time.perf_counter()
