@@ -425,6 +425,32 @@ _INSERT_SQL: dict[str, str] = {
 }
 
 
+#: SQLite's page cache while an import writes, in KiB. The default (2 MiB) is far smaller
+#: than the indexes an import updates (premise_links alone has three, plus a foreign-key
+#: lookup per row into theorems, tactic_steps and premises), so each insert re-read
+#: B-tree pages from the OS: measured on a 100k-theorem export, SQLite's CPU time fell
+#: by ~15% with 256 MiB. Memory stays bounded (the cache never exceeds this).
+_IMPORT_CACHE_KIB = 256 * 1024
+
+
+@contextmanager
+def _page_cache(store: Store) -> Iterator[None]:
+    """A larger page cache for the duration of an import, then the connection's own."""
+    conn = store.conn
+    before = int(conn.execute("PRAGMA cache_size").fetchone()[0])
+    # cache_size is pages when positive, KiB when negative: compare in KiB.
+    page_kib = int(conn.execute("PRAGMA page_size").fetchone()[0]) / 1024
+    current_kib = before * page_kib if before > 0 else -before
+    if current_kib >= _IMPORT_CACHE_KIB:
+        yield
+        return
+    conn.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {before}")
+
+
 @contextmanager
 def ingest(store: Store, repo: RepoInfo, supersede: Supersede | None = None) -> Iterator[Ingest]:
     """One transaction that adds ``repo``; raises `AlreadyImported` if (url, commit) exists,
@@ -446,7 +472,7 @@ def ingest(store: Store, repo: RepoInfo, supersede: Supersede | None = None) -> 
     row = existing()
     if row is not None and (supersede is None or row[2] not in supersede.tracers):
         raise AlreadyImported(row[1], repo.url, repo.commit)
-    with store.importing(), store.atomic():
+    with store.importing(), store.atomic(), _page_cache(store):
         row = existing()
         if row is not None and (supersede is None or row[2] not in supersede.tracers):
             raise AlreadyImported(row[1], repo.url, repo.commit)

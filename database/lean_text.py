@@ -349,3 +349,68 @@ def proof_style_of(blanked: str) -> ProofStyle | None:
     if tok == "where":
         return "where"
     return "equations"
+
+
+# -- where a declaration's body starts -----------------------------------------------------
+
+_BODY_BY = re.compile(r"by" + NOT_IDENT_AFTER)
+#: Kinds whose body may be constructors (``| c``) or ``with`` (Lean 3 style mutual blocks).
+_TYPE_KINDS = frozenset({"inductive", "coinductive", "class", "structure"})
+
+
+def body_start(blanked: str, start: int, end: int, kind: str = "theorem") -> tuple[int | None, ProofStyle]:
+    """Where the body of a declaration begins, and how the proof is written.
+
+    ``blanked`` is a file's `blank_non_code` text; the declaration's header is scanned
+    from ``start`` (its keyword, or just after its name) to ``end``; ``kind`` is its
+    keyword (`DECL_KEYWORDS`). The body is the first, at bracket depth 0 (all of
+    `OPEN_BRACKETS`, ``⦃⦄`` included), of:
+
+    * ``:=`` that is not a ``have``/``let`` definition of the statement -- style
+      "tactic" when ``by`` follows, else "term";
+    * an equation ``|`` (first on its line, or spaced on both sides after the type's
+      ``:``; for inductive types and structures any such ``|``) -- "equations";
+    * ``where`` (and ``with`` for inductive types and structures) -- "where".
+
+    ``termination_by``/``decreasing_by``/``deriving`` before any of them ends the
+    header without a body: then ``(None, "none")``, as when nothing is found. The static indexer
+    and the REPL backend's source surgery both ask this function, so the statement a
+    proof is searched for is the one that was indexed."""
+    depth = 0
+    pending_defs = 0
+    seen_colon = False
+    for t in TOKEN.finditer(blanked, start, end):
+        g = t.group()
+        if g in OPEN_BRACKETS:
+            depth += 1
+        elif g in CLOSE_BRACKETS:
+            depth = max(0, depth - 1)
+        elif depth:
+            continue
+        elif g in ("have", "haveI", "let", "letI"):
+            pending_defs += 1
+        elif g == ":":
+            seen_colon = True
+        elif g == ":=":
+            if pending_defs:
+                pending_defs -= 1
+                continue
+            nxt = _NONSPACE.search(blanked, t.end(), end)
+            if nxt and _BODY_BY.match(blanked, nxt.start()):
+                return t.start(), "tactic"
+            return t.start(), "term"
+        elif g == "|":
+            s = t.start()
+            first_on_line = not blanked[blanked.rfind("\n", 0, s) + 1 : s].strip()
+            spaced = blanked[s - 1 : s] in (" ", "\n") and blanked[t.end() : t.end() + 1] in (" ", "\n", "")
+            # `|x|` (absolute value) is not an equation; `| 0 => …` after the type is.
+            if first_on_line or (spaced and (seen_colon or kind in _TYPE_KINDS)):
+                return s, "equations"
+        elif g == "where" or (g == "with" and kind in ("inductive", "structure", "class")):
+            return t.start(), "where"
+        elif g in ("termination_by", "decreasing_by", "deriving"):
+            return None, "none"
+    return None, "none"
+
+
+_NONSPACE = re.compile(r"\S")

@@ -24,7 +24,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from database.lean_text import SORRY_TOKEN, blank_non_code, is_ident_char
+from database.lean_text import DECL_KEYWORDS, IDENT, SORRY_TOKEN, blank_non_code, is_ident_char
+from database.lean_text import body_start as lean_body_start
 
 #: Modifiers that may precede a declaration keyword (lean-source.md, "Commands and scopes").
 MODIFIERS = frozenset(
@@ -47,9 +48,6 @@ _COMMAND_STARTS = frozenset(
 )
 _HEADER_TOKENS = frozenset({"import", "module", "prelude"})
 _IDENT = re.compile(r"[^\s()\[\]{},⟨⟩]+")
-_BODY_TOKEN = re.compile(r":=|::|:|[()\[\]{}⟨⟩]|(?<![\w.'])(?:have|haveI|let|letI|where)(?![\w'])|\|")
-_OPEN = frozenset("([{⟨")
-_CLOSE = frozenset(")]}⟩")
 _WS = re.compile(r"\s+")
 
 
@@ -194,38 +192,12 @@ class SourceFile:
         return k
 
     def body_start(self, keyword: int, end: int) -> int | None:
-        """Offset of the ``:=`` / first equation ``|`` / ``where`` that starts the body."""
-        bl = self.blanked
-        depth = 0
-        pending = 0
-        seen_colon = False
-        for m in _BODY_TOKEN.finditer(bl, keyword, end):
-            tok = m.group()
-            if tok in _OPEN:
-                depth += 1
-            elif tok in _CLOSE:
-                depth = max(0, depth - 1)
-            elif depth:
-                continue
-            elif tok in ("have", "haveI", "let", "letI"):
-                pending += 1
-            elif tok == ":":
-                seen_colon = True
-            elif tok == ":=":
-                if pending:
-                    pending -= 1
-                    continue
-                return m.start()
-            elif tok == "where":
-                return m.start()
-            elif tok == "|":
-                ls = self.starts[self._line_of(m.start())]
-                first_on_line = not bl[ls : m.start()].strip()
-                spaced = bl[m.start() - 1 : m.start()] in (" ", "\n") and bl[m.end() : m.end() + 1] in (" ", "\n", "")
-                # `|x|` (absolute value) is not an equation; `| 0 => …` after the type is
-                if first_on_line or (spaced and seen_colon):
-                    return m.start()
-        return None
+        """Offset of the ``:=`` / first equation ``|`` / ``where`` that starts the body of
+        the declaration whose keyword is at ``keyword`` (`database.lean_text.body_start`,
+        the static indexer's rule, for that declaration's kind)."""
+        m = IDENT.match(self.blanked, keyword, end)
+        kind = m.group() if m is not None and m.group() in DECL_KEYWORDS else "theorem"
+        return lean_body_start(self.blanked, keyword, end, kind)[0]
 
     # -- header chunks ------------------------------------------------------------
 

@@ -23,10 +23,10 @@ from database.lean_text import (
     SORRY_TOKEN,
     THEOREM_KEYWORDS,
     TOKEN,
+    body_start,
     split_name,
     strip_guillemets,
 )
-from database.records import ProofStyle
 
 from .binders import BinderScanner
 from .cutting import OTHER_COMMANDS, SCOPE_KEYWORDS, CommandCutter
@@ -43,7 +43,6 @@ def _tok_start(tok: tuple[str, bool, int]) -> int:
 
 
 _BODY_BY = re.compile(r":=\s*by" + NOT_IDENT_AFTER)
-_BY = re.compile(r"by" + NOT_IDENT_AFTER)
 
 
 @dataclass
@@ -318,7 +317,7 @@ class FileParser:
                     continue
                 self._simple_decl(kind, a, kpos, end, mods, pending, im.group(), im.start(), im.end())
             return
-        body, style = self._body_start(p, end, kind)
+        body, style = body_start(bl, p, end, kind)
         ns = self.state.namespace
         scope_opens = self.state.opens() + (tuple(pending.opens) if pending else ())
         variables = self.state.variables() | (pending.variables if pending else frozenset())
@@ -406,49 +405,6 @@ class FileParser:
                                name_end=self.src.pos(ne_), code=self.src.code(a, end), modifiers=tuple(mods),
                                namespace=ns, opens=self.state.opens(), locals_in_scope=frozenset(),
                                start_offset=kpos))
-
-    def _body_start(self, p: int, end: int, kind: str) -> tuple[int | None, ProofStyle]:
-        """Offset of the body (`:=`, first equation `|`, or `where`) and the proof style."""
-        bl = self.src.blanked
-        depth = 0
-        pending_defs = 0
-        seen_colon = False
-        for t in TOKEN.finditer(bl, p, end):
-            g = t.group()
-            if g in OPEN_BRACKETS:
-                depth += 1
-            elif g in CLOSE_BRACKETS:
-                depth = max(0, depth - 1)
-            elif depth:
-                continue
-            elif g in ("have", "haveI", "let", "letI"):
-                pending_defs += 1
-            elif g == ":":
-                seen_colon = True
-            elif g == ":=":
-                if pending_defs:
-                    pending_defs -= 1
-                    continue
-                nxt = NONSPACE.search(bl, t.end(), end)
-                if nxt and _BY.match(bl, nxt.start()):
-                    return t.start(), "tactic"
-                return t.start(), "term"
-            elif g == "|":
-                ls = self.src.line_starts[bisect.bisect_right(self.src.line_starts, t.start()) - 1]
-                after = bl[t.end() : t.end() + 1]
-                first_on_line = not bl[ls : t.start()].strip()
-                if first_on_line or (after in (" ", "\n", "") and bl[t.start() - 1 : t.start()] in (" ", "\n")):
-                    if kind in ("inductive", "coinductive", "class", "structure"):
-                        return t.start(), "equations"
-                    if seen_colon or first_on_line:
-                        return t.start(), "equations"
-            elif g == "where" or (g == "with" and kind in ("inductive", "structure", "class")):
-                return t.start(), "where"
-            elif g in ("termination_by", "decreasing_by", "deriving"):
-                return None, "none"
-        return None, "none"
-
-
 
     def _unused(self, full: str) -> str:
         """Lean's rule for a generated name that is taken (`Lean.Elab.mkUnusedBaseName`):
