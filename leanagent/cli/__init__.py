@@ -16,6 +16,7 @@ import errno
 import functools
 import json
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -72,6 +73,13 @@ def handle_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except BrokenPipeError:
+            # Whoever read our output stopped (`leanagent metrics | head`): nothing to report.
+            # As the Python docs' "Note on SIGPIPE" advises, point stdout at devnull so that
+            # the interpreter's final flush does not fail a second time.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except LeanAgentError as exc:
             raise click.ClickException(terminal_safe(str(exc))) from exc
         except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
