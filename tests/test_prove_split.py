@@ -112,6 +112,14 @@ def test_prove_evaluate_re_proves_the_test_split_that_train_held_out(gen, store,
     attempts = store.proof_attempts.find(repo=repo)
     assert {a["details"]["scheme"] for a in attempts} == {default.scheme}
     assert {a["details"]["split"] for a in attempts} == {"test"}
+    # a retriever trained on this split is no leak; measured on another split, it is named as one
+    from prover.driver import ProveRequest, split_leak, trained_schemes
+
+    ckpt = json.loads(res.stdout)["checkpoint_id"]
+    assert trained_schemes(store, ckpt) == [default.scheme]
+    assert split_leak(store, ProveRequest(purpose="evaluate", checkpoint_id=ckpt)) is None
+    leak = split_leak(store, ProveRequest(purpose="evaluate", data=NOVEL, checkpoint_id=ckpt))
+    assert leak is not None and f"trained on split scheme {default.scheme}, not {NOVEL.scheme}" in leak
 
 
 def test_prove_evaluate_takes_the_data_options_of_train(gen, store, home) -> None:
