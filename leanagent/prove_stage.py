@@ -4,6 +4,8 @@ After a repository is learned, its sorry theorems are attempted with the new che
 as the premise retriever (for generators that use premises); with ``evaluate`` the test
 theorems of every repository learned so far are re-proved too, giving Pass@1 per
 (checkpoint, repository) in ``evaluations`` and a row beside R@10 in the run report.
+Those test theorems are the run's own (its ``train.data`` split, read from the run's
+stored configuration): the ones its retriever was measured on and never trained on.
 Without a Lean toolchain (or a source checkout) the stage is skipped and its info holds
 the reason, in the words of the error: what to install. With ``workers`` > 1 (``leanagent
 run --prove-workers N``) the theorems go to the same Ray actor pool as ``leanagent prove
@@ -25,6 +27,20 @@ from prover.proving import ProverConfig, RetrievalSpec
 
 if TYPE_CHECKING:
     from leanagent.distributed.runtime import Runtime
+    from prover.retrieval.config import DataConfig
+
+
+def run_data(store: Store, run_id: int) -> DataConfig:
+    """The data settings (queries and split) run ``run_id`` trains and is measured on,
+    from its stored configuration (leanagent 0.1's split for runs stored before the
+    setting existed)."""
+    from database.errors import RunError
+    from leanagent.lifelong import RunConfig
+
+    run = store.runs.get_by_id(run_id)
+    if run is None:
+        raise RunError(f"no run with id {run_id}: the prove stage belongs to a stored run")
+    return RunConfig.from_json(run.config).train.data
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,7 @@ class LifelongProving:
         from prover.proving import Prover
 
         config = self._config(checkpoint_id)
+        data = run_data(store, run_id) if self.evaluate else None
         base: dict[str, Any] = {"checkpoint_id": checkpoint_id, "backend": config.backend.name,
                                 "sorry_theorems": len(store.theorems(repo, status="sorry"))}
         try:
@@ -72,17 +89,18 @@ class LifelongProving:
             if executor is not None:
                 base["workers"] = len(executor.worker_pids())  # 0 when there was nothing to prove
             info = {**base, **summary.counts}
-            if self.evaluate:
+            if data is not None:
                 info["evaluate"] = []
+                info["scheme"] = data.scheme
                 for r in seen:
                     try:
                         e = prove_repository(store, r, config=config, prover=prover, executor=executor,
-                                             request=ProveRequest(purpose="evaluate", run_id=run_id,
+                                             request=ProveRequest(purpose="evaluate", run_id=run_id, data=data,
                                                                   checkpoint_id=checkpoint_id))
                     except LeanAgentError as exc:
                         info["evaluate"].append({"repo_id": r.id, "pass_at_1": None, "attempted": 0,
-                                                 "reason": str(exc)})
+                                                 "scheme": data.scheme, "reason": str(exc)})
                         continue
                     info["evaluate"].append({"repo_id": r.id, "pass_at_1": e.counts["pass_at_1"],
-                                             "attempted": e.counts["attempted"]})
+                                             "attempted": e.counts["attempted"], "scheme": data.scheme})
         return "done", info

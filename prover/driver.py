@@ -10,10 +10,13 @@ Purposes:
 
 * ``sorry``: the repository's own theorems whose proof holds ``sorry``; an accepted
   proof is stored and the theorem becomes ``proved_by_agent``;
-* ``evaluate``: its already-proven theorems of a split (default ``test``), re-proved
+* ``evaluate``: its already-proven theorems of a split (default ``test``) of the
+  retriever's data configuration (`prover.retrieval.config.DataConfig`: the split
+  ``leanagent train`` / ``run`` hold out from training with the same settings), re-proved
   with their proofs hidden (the theorem is stated with ``by sorry``); Pass@1 over every
   attempted theorem -- failures to start included, by reason -- goes to
-  ``evaluations`` (method ``pass@1:<generator>``, per checkpoint).
+  ``evaluations`` (method ``pass@1:<generator>``, per checkpoint, under the split's
+  scheme name, so results on different splits never replace each other).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from database.store import Repository, Store
 
 from .lean.interface import TheoremRef
 from .proving import ProofOutcome, ProofTask, Prover, ProverConfig, checked_by, summarize
+from .retrieval.config import DataConfig
 
 Executor = Callable[[Sequence[ProofTask]], Iterable[ProofOutcome]]
 
@@ -42,8 +46,10 @@ class ProveError(LeanAgentError):
 class ProveRequest:
     purpose: str = "sorry"  # "sorry" or "evaluate"
     theorems: tuple[str, ...] = ()  # full names (or their last components) to restrict to
-    split: str = "test"  # evaluate: which split of `scheme`
-    scheme: str = "leanagent/random"  # the retriever's split scheme (its test theorems are held out)
+    split: str = "test"  # evaluate: which split of `data`
+    #: evaluate: the retriever's data settings whose split is used (made once if missing,
+    #: never moved); the defaults are ``leanagent train``'s, `LEGACY_DATA` is leanagent 0.1's.
+    data: DataConfig = field(default_factory=DataConfig)
     limit: int | None = None  # at most this many theorems (in file order)
     run_id: int | None = None
     checkpoint_id: int | None = None  # the retriever checkpoint the results belong to
@@ -54,6 +60,11 @@ class ProveRequest:
         if self.limit is not None and self.limit < 1:
             raise ProveError("--limit must be >= 1")
 
+    @property
+    def scheme(self) -> str:
+        """The split's name in ``split_assignments`` and ``evaluations`` (`DataConfig.scheme`)."""
+        return self.data.scheme
+
 
 @dataclass
 class ProveSummary:
@@ -62,12 +73,35 @@ class ProveSummary:
     purpose: str
     generator: str | None = None
     backend: str | None = None
+    scheme: str | None = None  # evaluate: the split scheme and split re-proved
+    split: str | None = None
     counts: dict[str, Any] = field(default_factory=dict)
     results: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
+        where = {"scheme": self.scheme, "split": self.split} if self.purpose == "evaluate" else {}
         return {"repo": self.repo, "repo_id": self.repo_id, "purpose": self.purpose, "generator": self.generator,
-                "backend": self.backend, **self.counts, "results": self.results}
+                "backend": self.backend, **where, **self.counts, "results": self.results}
+
+
+def trained_schemes(store: Store, checkpoint_id: int | None) -> list[str]:
+    """The split schemes the checkpoint and its ancestors were trained on, as their
+    training records say (empty for the base encoder, or for records without one)."""
+    if checkpoint_id is None:
+        return []
+    return sorted({str(c.config["scheme"]) for c in store.checkpoints.lineage(checkpoint_id)
+                   if c.config.get("scheme")})
+
+
+def split_leak(store: Store, request: ProveRequest) -> str | None:
+    """Why Pass@1 of ``request`` may count theorems its retriever trained on (a checkpoint
+    trained on another split scheme's train split), or None."""
+    others = [s for s in trained_schemes(store, request.checkpoint_id) if s != request.scheme]
+    if request.purpose != "evaluate" or not others:
+        return None
+    return (f"retriever checkpoint {request.checkpoint_id} was trained on split scheme {', '.join(others)}, not "
+            f"{request.scheme}: its training data may hold theorems of this {request.split} split (give the "
+            "split options it was trained with)")
 
 
 def repository_root(repo: Repository) -> Path:
@@ -110,10 +144,10 @@ def proof_tasks(store: Store, repo: Repository, request: ProveRequest) -> list[P
         rows = store.theorems(repo, status="sorry")
     else:
         from prover.retrieval.api import ensure_splits
-        from prover.retrieval.config import LEGACY_DATA, SPLIT_SCHEME
 
-        if request.scheme == SPLIT_SCHEME:
-            ensure_splits(store, repo, LEGACY_DATA)  # the retriever's splits: made once, never moved
+        # The retriever's split under these settings: the one `train` / `run` made (and
+        # held out from training), or made now exactly as they would make it.
+        ensure_splits(store, repo, request.data)
         ids = store.split_assignments.theorem_ids(request.scheme, repo.id, request.split)
         rows = [r for r in store.theorems(repo, status="proven") if r["id"] in ids]
     rows = _selected(rows, request.theorems)
@@ -132,7 +166,10 @@ def proof_tasks(store: Store, repo: Repository, request: ProveRequest) -> list[P
     return tasks
 
 
-def attempt_record(outcome: ProofOutcome, *, run_id: int | None, checkpoint_id: int | None) -> AttemptRecord:
+def attempt_record(outcome: ProofOutcome, *, run_id: int | None, checkpoint_id: int | None,
+                   split: tuple[str, str] | None = None) -> AttemptRecord:
+    """The row of one outcome; ``split``: (scheme, split) of an evaluation's theorem,
+    kept in its details."""
     s = outcome.search
     assert outcome.task.theorem.theorem_id is not None
     v = outcome.verification
@@ -143,7 +180,8 @@ def attempt_record(outcome: ProofOutcome, *, run_id: int | None, checkpoint_id: 
         lean_version=outcome.lean_version, verification=v.status if v is not None else None,
         proof="\n".join(s.proof) if s.proof is not None else None, nodes_expanded=s.nodes_expanded,
         lean_calls=s.lean_calls, seconds=outcome.seconds, generator_seconds=s.generator_seconds,
-        lean_seconds=s.lean_seconds, details=dict(outcome.details),
+        lean_seconds=s.lean_seconds,
+        details={**outcome.details, **({"scheme": split[0], "split": split[1]} if split is not None else {})},
         depends_on_sorry=bool(v is not None and v.depends_on_sorry), checked_by=checked_by(outcome))
 
 
@@ -178,6 +216,8 @@ def prove_repository(
     an already-built prover to reuse (kept open); otherwise one is built and closed.
     ``on_outcome(outcome, done, total)`` is called after each result is stored."""
     summary = ProveSummary(repo.name, repo.id, request.purpose)
+    if request.purpose == "evaluate":
+        summary.scheme, summary.split = request.scheme, request.split
     tasks = proof_tasks(store, repo, request)
     summary.counts = summarize([])
     if not tasks:
@@ -199,8 +239,9 @@ def prove_repository(
             on_start(len(tasks))
         outcomes: list[ProofOutcome] = []
         for outcome in run(tasks):
-            recorded = store.proof_attempts.record(attempt_record(outcome, run_id=request.run_id,
-                                                            checkpoint_id=request.checkpoint_id))
+            recorded = store.proof_attempts.record(attempt_record(
+                outcome, run_id=request.run_id, checkpoint_id=request.checkpoint_id,
+                split=(request.scheme, request.split) if request.purpose == "evaluate" else None))
             outcomes.append(outcome)
             summary.generator = outcome.generator
             summary.backend = outcome.backend
@@ -219,7 +260,8 @@ def prove_repository(
             scheme=request.scheme, split=request.split, num_queries=len(outcomes), run_id=request.run_id,
             details={**summary.counts, "backend": summary.backend, "generator": summary.generator,
                      "lean_version": next((o.lean_version for o in outcomes if o.lean_version), None),
-                     "search": _search_settings(config)}))
+                     "search": _search_settings(config), "retriever_trained_on": trained_schemes(
+                         store, request.checkpoint_id), "split_leak": split_leak(store, request)}))
     return summary
 
 

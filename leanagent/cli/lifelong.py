@@ -151,21 +151,67 @@ def _fmt(x: float | None) -> str:
 
 
 @main.command("metrics")
-@click.option("--run", "run_name", default=None, help="Run name [default: the most recent run].")
+@click.option("--run", "run_names", multiple=True, metavar="NAME",
+              help="Run name [default: the most recent run]. Repeat it to compare runs side by side (e.g. the "
+              "random and the novel_premises split): per repository each run's final test R@10 with its 95% "
+              "interval, its own baselines and the margin over the best, and AA/BWT/FWT per run.")
 @click.option("--window", type=click.IntRange(min=1), default=5, show_default=True, help="Window of WF/WP.")
 @json_option("a JSON object")
 @pass_app
 @handle_errors
-def metrics_cmd(app: App, run_name: str | None, window: int, as_json: bool) -> None:
+def metrics_cmd(app: App, run_names: tuple[str, ...], window: int, as_json: bool) -> None:
     """Accuracy matrix R (test R@10), V, baselines and lifelong-learning metrics of a run."""
+    from leanagent.comparison import compare_runs
     from leanagent.lifelong import run_report
 
     with app.store(readonly=True) as store:
-        report = run_report(store, run_name, window=window)
+        if len(run_names) > 1:
+            out = compare_runs(store, run_names, window=window)
+        else:
+            out = run_report(store, run_names[0] if run_names else None, window=window)
     if as_json:
-        emit_json(report)
-        return
-    echo_report(report)
+        emit_json(out)
+    elif len(run_names) > 1:
+        echo_comparison(out)
+    else:
+        echo_report(out)
+
+
+def _ci(cell: dict[str, Any]) -> str:
+    if cell.get("r10") is None:
+        return "-"
+    ci = cell.get("r10_ci")
+    return f"{cell['r10']:.1f}" + (f" [{ci[0]:.1f}, {ci[1]:.1f}]" if ci else "")
+
+
+def echo_comparison(out: dict[str, Any]) -> None:
+    """Print `leanagent.comparison.compare_runs`'s output: per repository one line per run."""
+    from leanagent.comparison import RUN_METRICS
+    from leanagent.lifelong import BASELINE_METHODS
+
+    click.echo("runs: " + "; ".join(f"{shown(r['name'])} (split {r['split']}, queries {r['queries']}, matrix "
+                                     f"{r['matrix']})" for r in out["runs"]))
+    for name, fields in out["differs"].items():
+        click.echo(f"  {shown(name)} differs from {shown(out['runs'][0]['name'])} in: "
+                   + (", ".join(fields) or "nothing"))
+    width = max([len(shown(r["name"])[:24]) for r in out["runs"]] + [3])
+    click.echo("Final test R@10 [bootstrap 95% interval] on each run's own test split (n: test queries); "
+               "margin: over the best baseline:")
+    head = f"  {'run':<{width}} {'R@10':<20} {'n':>5} " + " ".join(f"{m:<20}" for m in BASELINE_METHODS)
+    for repo in out["repositories"]:
+        click.echo(shown(repo["repo"]))
+        click.echo(head + " margin")
+        for row in repo["runs"]:
+            margin = "-" if row["margin"] is None else f"{row['margin']:+.1f} ({row['best_baseline']})"
+            n = "-" if row["num_queries"] is None else str(row["num_queries"])
+            click.echo(f"  {shown(row['run'])[:24]:<{width}} {_ci(row):<20} {n:>5} "
+                       + " ".join(f"{_ci(row['baselines'][m]):<20}" for m in BASELINE_METHODS) + f" {margin}")
+    click.echo(f"{'run':<{width + 2}} " + " ".join(f"{k:>7}" for k in RUN_METRICS))
+    for r in out["runs"]:
+        click.echo(f"{shown(r['name'])[:24]:<{width + 2}} " + " ".join(
+            f"{'-' if r['metrics'][k] is None else format(r['metrics'][k], '7.2f'):>7}" for k in RUN_METRICS))
+        if r["note"]:
+            info(f"{r['name']}: {r['note']}")
 
 
 def echo_report(report: dict[str, Any]) -> None:

@@ -177,6 +177,16 @@ class ConfigOptions:
         except ConfigError as exc:
             raise click.UsageError(str(exc)) from exc
 
+    def data(self) -> DataConfig:
+        """A `DataConfig` from the data options given (the defaults of ``train`` / ``run``
+        for the rest)."""
+        given = {o.field.split(".", 1)[1]: v for o, v in self.values.values()
+                 if v is not None and o.field.startswith("data.")}
+        try:
+            return DataConfig(**given)
+        except ConfigError as exc:
+            raise click.UsageError(str(exc)) from exc
+
     def train(self, **fixed: Any) -> TrainConfig:
         """A `TrainConfig` from the options given (``fixed`` values win)."""
         return self._build(TrainConfig, "train", fixed)
@@ -187,7 +197,7 @@ class ConfigOptions:
 
 
 def config_options(*groups: str) -> Callable[[F], F]:
-    """Add the options of ``groups`` ("encoder", "train", "eval") to a command and pass
+    """Add the options of ``groups`` ("encoder", "data", "train", "eval") to a command and pass
     them to it as one ``options: ConfigOptions`` keyword argument."""
     opts = [o for g in groups for o in GROUPS[g]]
 

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from . import App, emit_json, handle_errors, info, main, pass_app
-from .options import json_option
+from .options import ConfigOptions, config_options, json_option
 from .ray_options import open_runtime, ray_address_option
 
 
@@ -166,9 +166,11 @@ class _Progress:
               help="Only this theorem (full name or last component; repeatable).")
 @click.option("--evaluate", is_flag=True,
               help="Re-prove the already-proven theorems of --split with their proofs hidden and report Pass@1 "
-              "(stored in evaluations).")
+              "(stored in evaluations). The split is the retriever's, chosen by the data options below with "
+              "`train`'s and `run`'s defaults: by default the test theorems they hold out from training.")
 @click.option("--split", type=click.Choice(["test", "val", "train"]), default="test", show_default=True,
               help="With --evaluate: which split of the retriever's splits to re-prove.")
+@config_options("data")
 @click.option("--limit", type=int, default=None, help="At most N theorems per repository.")
 @prover_options
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
@@ -182,25 +184,36 @@ class _Progress:
 @pass_app
 @handle_errors
 def prove(app: App, repo_ref: str | None, theorems: tuple[str, ...], evaluate: bool, split: str, limit: int | None,
-          workers: int, gpus_per_worker: float, ray_address: str | None, as_json: bool, **options: Any) -> None:
+          workers: int, gpus_per_worker: float, ray_address: str | None, as_json: bool, options: ConfigOptions,
+          **prover_opts: Any) -> None:
     """Search for proofs of a repository's sorry theorems (all repositories without REPO).
 
     A proof counts only once Lean accepts it in its file (whole-file check, standard
     axioms only); accepted proofs are stored with their provenance and the theorem is
     marked proved. Needs a Lean toolchain: without one, says what to install and exits 1.
     With --workers N, N Ray actors prove at once; this process still writes every result.
+    With --evaluate, the data options (--queries, --split-scheme, the fractions,
+    --split-seed) choose the retriever's split exactly as for `train` and `run`; without
+    it they are not used.
     """
     from leanagent.distributed.proving import open_executor, uses_pool
-    from prover.driver import ProveRequest
+    from prover.driver import ProveRequest, split_leak
 
     summaries = []
+    data = options.data()
     with app.store() as store:
         repos = [store.find_repository(repo_ref)] if repo_ref else store.repositories()
         if not repos:
             raise click.ClickException("no repository yet: add one with `leanagent add SOURCE`")
-        config, checkpoint_id = build_prover_config(app, store, **options)
+        config, checkpoint_id = build_prover_config(app, store, **prover_opts)
         requests = {repo.id: ProveRequest(purpose="evaluate" if evaluate else "sorry", theorems=theorems,
-                                          split=split, limit=limit, checkpoint_id=checkpoint_id) for repo in repos}
+                                          split=split, data=data, limit=limit, checkpoint_id=checkpoint_id)
+                    for repo in repos}
+        if evaluate:
+            info(f"Pass@1 on the {split} split of scheme {data.scheme}")
+            leak = split_leak(store, next(iter(requests.values())))
+            if leak is not None:
+                info(f"warning: {leak}")
         parallel = uses_pool(workers, gpus_per_worker)
         if parallel:  # the in-process path checks per repository; here before Ray starts
             _check_toolchain(store, repos, requests, config, strict=repo_ref is not None)
