@@ -23,6 +23,10 @@ from leanagent.tracing import AddRequest, add_source
 
 BASELINES = ("bm25", "locality", "untrained")
 
+#: Names sharing a long prefix, as default run names do: they must stay apart in every table.
+RAND = "progressive-easy-count-single-random-split"
+NOVEL = "progressive-easy-count-single-novel-split"
+
 
 def _cli(home: Path, *args: str):
     return CliRunner().invoke(main, ["--home", str(home), *args], catch_exceptions=False)
@@ -42,7 +46,7 @@ def two_runs(tmp_path_factory) -> Path:
     model = str(tiny_bert(tmp / "tiny"))
     common = ("run", "--order", "given", "--model", model, "--max-length", "32", "--precision", "fp32",
               "--max-steps", "3", "--batch-size", "8", "--lr", "3e-3", "--no-prove")
-    for name, scheme in (("rand", "random"), ("novel", "novel_premises")):
+    for name, scheme in ((RAND, "random"), (NOVEL, "novel_premises")):
         res = _cli(home, *common, "--split-scheme", scheme, "--name", name)
         assert res.exit_code == 0, res.output
     return home
@@ -68,14 +72,14 @@ def _shown(cell: dict) -> str:
 def test_compare_runs_against_the_stored_stages(two_runs: Path) -> None:
     home = two_runs
     with Store(home / "leanagent.db", readonly=True) as store:
-        out = compare_runs(store, ["rand", "novel"])
-        reports = {n: run_report(store, n) for n in ("rand", "novel")}
-    assert [(r["name"], r["split"]) for r in out["runs"]] == [("rand", "random"), ("novel", "novel_premises")]
-    assert out["differs"] == {"novel": ["eval.data.split", "train.data.split"]}
+        out = compare_runs(store, [RAND, NOVEL])
+        reports = {n: run_report(store, n) for n in (RAND, NOVEL)}
+    assert [(r["name"], r["split"]) for r in out["runs"]] == [(RAND, "random"), (NOVEL, "novel_premises")]
+    assert out["differs"] == {NOVEL: ["eval.data.split", "train.data.split"]}
     assert [r["repo"] for r in out["repositories"]] == list(TOPICS[:2])
     finals = {}
     for pos, repo in enumerate(out["repositories"]):
-        assert [row["run"] for row in repo["runs"]] == ["rand", "novel"]
+        assert [row["run"] for row in repo["runs"]] == [RAND, NOVEL]
         for row in repo["runs"]:
             stages = _stages(home, row["run"])
             cell = stages[(1, "evaluate")]["test"][pos]  # the last step's row of R
@@ -111,18 +115,19 @@ def test_compare_runs_against_the_stored_stages(two_runs: Path) -> None:
 def test_metrics_with_two_runs_prints_them_side_by_side(two_runs: Path) -> None:
     home = two_runs
     with Store(home / "leanagent.db", readonly=True) as store:
-        expected = compare_runs(store, ["rand", "novel"])
-        single = run_report(store, "novel")
-    res = _cli(home, "metrics", "--run", "rand", "--run", "novel", "--json")
+        expected = compare_runs(store, [RAND, NOVEL])
+        single = run_report(store, NOVEL)
+    res = _cli(home, "metrics", "--run", RAND, "--run", NOVEL, "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout) == expected
     # one --run is the single-run report, as before
-    assert json.loads(_cli(home, "metrics", "--run", "novel", "--json").stdout) == json.loads(json.dumps(single))
-    text = _cli(home, "metrics", "--run", "rand", "--run", "novel")
+    assert json.loads(_cli(home, "metrics", "--run", NOVEL, "--json").stdout) == json.loads(json.dumps(single))
+    text = _cli(home, "metrics", "--run", RAND, "--run", NOVEL)
     assert text.exit_code == 0, text.output
     lines = text.stdout.splitlines()
-    assert lines[0] == ("runs: rand (split random, queries steps, matrix fused); novel (split novel_premises, "
-                        "queries steps, matrix fused)")
+    # names sharing a long prefix stay whole (a cut at 24 characters made these two alike)
+    assert lines[0] == (f"runs: {RAND} (split random, queries steps, matrix fused); "
+                        f"{NOVEL} (split novel_premises, queries steps, matrix fused)")
     header = next(line for line in lines if line.lstrip().startswith("run ") and "R@10" in line)
     assert header.split() == ["run", "R@10", "n", *BASELINES, "margin"]
     for repo in expected["repositories"]:
@@ -141,7 +146,13 @@ def test_metrics_with_two_runs_prints_them_side_by_side(two_runs: Path) -> None:
 
 
 def test_metrics_refuses_a_run_named_twice_or_unknown(two_runs: Path) -> None:
-    res = _cli(two_runs, "metrics", "--run", "rand", "--run", "rand")
+    res = _cli(two_runs, "metrics", "--run", RAND, "--run", RAND)
     assert res.exit_code == 1 and "named more than once" in res.output
-    res = _cli(two_runs, "metrics", "--run", "rand", "--run", "nosuch")
-    assert res.exit_code == 1 and "no run named 'nosuch'" in res.output and "rand" in res.output
+    res = _cli(two_runs, "metrics", "--run", RAND, "--run", "nosuch")
+    assert res.exit_code == 1 and "no run named 'nosuch'" in res.output and RAND in res.output
+
+
+def test_runs_lists_names_whole(two_runs: Path) -> None:
+    res = _cli(two_runs, "runs")
+    assert res.exit_code == 0, res.output
+    assert {line.split()[0] for line in res.stdout.splitlines()[1:]} == {RAND, NOVEL}

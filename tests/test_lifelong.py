@@ -20,6 +20,7 @@ from leanagent.lifelong import (
     run_lifelong,
     run_report,
 )
+from prover.retrieval.config import EvalConfig, TrainConfig
 
 
 @pytest.fixture
@@ -153,8 +154,10 @@ def test_rehearsal_draws_from_earlier_repositories_not_in_the_step(three_repos):
     stored = RunConfig().as_json()
     del stored["rehearsal"]
     assert RunConfig.from_json(stored).rehearsal == 0.0
-    assert RunConfig().default_name() == "progressive-easy-count-single-rehearse0.5"
-    assert RunConfig(rehearsal=0).default_name() == "progressive-easy-count-single"  # LeanAgent's, as named before
+    assert RunConfig().default_name() == "progressive-easy-count-single-rehearse0.5-e2"
+    # LeanAgent's settings keep the name runs had before rehearsal and two epochs existed
+    leanagent = RunConfig(rehearsal=0, train=TrainConfig(epochs=1), eval=EvalConfig())
+    assert leanagent.default_name() == "progressive-easy-count-single"
 
 
 def test_progress_teacher_and_extension(store):
@@ -191,7 +194,7 @@ def test_run_config_validation():
     with pytest.raises(ConfigError, match="--data replay"):
         RunConfig(data="single", replay=2)
     assert RunConfig(replay=2).data_mode == "replay"
-    assert RunConfig(strategy="scratch").default_name() == "scratch-easy-count-merge"
+    assert RunConfig(strategy="scratch").default_name() == "scratch-easy-count-merge-e2"
 
 
 # -- end to end with the real retriever ----------------------------------------------------

@@ -194,7 +194,7 @@ def echo_comparison(out: dict[str, Any]) -> None:
     for name, fields in out["differs"].items():
         click.echo(f"  {shown(name)} differs from {shown(out['runs'][0]['name'])} in: "
                    + (", ".join(fields) or "nothing"))
-    width = max([len(shown(r["name"])[:24]) for r in out["runs"]] + [3])
+    width = max([len(shown(r["name"])) for r in out["runs"]] + [3])
     click.echo("Final test R@10 [bootstrap 95% interval] on each run's own test split (n: test queries); "
                "margin: over the best baseline:")
     head = f"  {'run':<{width}} {'R@10':<20} {'n':>5} " + " ".join(f"{m:<20}" for m in BASELINE_METHODS)
@@ -204,11 +204,11 @@ def echo_comparison(out: dict[str, Any]) -> None:
         for row in repo["runs"]:
             margin = "-" if row["margin"] is None else f"{row['margin']:+.1f} ({row['best_baseline']})"
             n = "-" if row["num_queries"] is None else str(row["num_queries"])
-            click.echo(f"  {shown(row['run'])[:24]:<{width}} {_ci(row):<20} {n:>5} "
+            click.echo(f"  {shown(row['run']):<{width}} {_ci(row):<20} {n:>5} "
                        + " ".join(f"{_ci(row['baselines'][m]):<20}" for m in BASELINE_METHODS) + f" {margin}")
     click.echo(f"{'run':<{width + 2}} " + " ".join(f"{k:>7}" for k in RUN_METRICS))
     for r in out["runs"]:
-        click.echo(f"{shown(r['name'])[:24]:<{width + 2}} " + " ".join(
+        click.echo(f"{shown(r['name']):<{width + 2}} " + " ".join(
             f"{'-' if r['metrics'][k] is None else format(r['metrics'][k], '7.2f'):>7}" for k in RUN_METRICS))
         if r["note"]:
             info(f"{r['name']}: {r['note']}")
@@ -286,9 +286,11 @@ def runs_list(app: App, as_json: bool) -> None:
     if not rows:
         info("no runs yet: start one with `leanagent run`")
         return
-    click.echo(f"{'name':34} {'status':8} {'done':>5}  {'updated':20} repositories")
+    # Names are shown whole: runs told apart by their end (`...-rehearse0.5-novel-premises`) stay apart.
+    width = max(len("name"), *(len(shown(r["name"])) for r in rows))
+    click.echo(f"{'name':{width}} {'status':8} {'done':>5}  {'updated':20} repositories")
     for r in rows:
-        click.echo(f"{shown(r['name'])[:34]:34} {r['status']:8} {r['positions_done']:>2}/{r['positions']:<2}  "
+        click.echo(f"{shown(r['name']):{width}} {r['status']:8} {r['positions_done']:>2}/{r['positions']:<2}  "
                    f"{r['updated_at'][:19]:20} {', '.join(shown(x) for x in r['repositories'])}")
 
 

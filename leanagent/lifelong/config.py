@@ -175,7 +175,7 @@ def _lists(value: Any) -> Any:
 
 #: What leanagent 0.1 ran with where a stored configuration predates the option (its
 #: defaults then; today's CPU-sized defaults differ, and a stored run keeps its own).
-_OLD_TRAIN = {"max_length": 256, "batch_size": 8, "premise_tower": "shared", "length_buckets": False}
+_OLD_TRAIN = {"max_length": 256, "batch_size": 8, "premise_tower": "shared", "length_buckets": False, "epochs": 1}
 _OLD_EVAL = {"max_length": 256}
 
 
@@ -198,8 +198,7 @@ def _build(cls: type[Any], values: dict[str, Any]) -> Any:
 
 def _from_flat(d: dict[str, Any]) -> dict[str, Any]:
     train: dict[str, Any] = {"seed": d.get("seed", 3407)}
-    if "epochs" in d:
-        train["epochs"] = d.pop("epochs")
+    train["epochs"] = d.pop("epochs", 1)  # leanagent 0.1's default
     for key in ("model", "max_steps", "batch_size", "max_length"):
         value = d.pop(key, None)
         if value is not None:
