@@ -495,7 +495,7 @@ def test_config_shows_each_value_and_its_source(tmp_path, monkeypatch):
     assert data["home"] == str(home.resolve())
     run = data["commands"]["run"]
     assert run["epochs"] == {"option": "--epochs", "value": 3, "source": "file", "where": f"{config}:5",
-                             "env": ["LEANAGENT_RUN_EPOCHS", "LEANAGENT_EPOCHS"], "default_note": "1",
+                             "env": ["LEANAGENT_RUN_EPOCHS", "LEANAGENT_EPOCHS"], "default_note": "2",
                              "error": None}
     assert run["device"]["source"] == "file" and run["device"]["where"] == f"{config}:2"
     assert run["lr"]["source"] == "environment" and run["lr"]["where"] == "LEANAGENT_RUN_LR"

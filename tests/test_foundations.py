@@ -221,7 +221,7 @@ def test_runs_stored_in_the_old_flat_layout_continue(store):
     # continues with them, and today's defaults are refused rather than mixed in
     config = RunConfig(order="given", matrix="dense", rehearsal=0.0,
                        train=TrainConfig(max_steps=2, batch_size=8, premise_tower="shared", length_buckets=False,
-                                         data=LEGACY_DATA, precision="bf16", max_length=256),
+                                         data=LEGACY_DATA, precision="bf16", max_length=256, epochs=1),
                        eval=EvalConfig(data=LEGACY_DATA, precision="bf16", max_length=256))
     with pytest.raises(RunConfigMismatch, match=r"train\.premise_tower"):
         run_lifelong(store, FakeLearner(store), RunConfig(order="given", train=TrainConfig(max_steps=2)), name="old")
