@@ -224,9 +224,10 @@ def test_die_with_parent_watchdog(tmp_path: Path) -> None:
         import os, sys, time
         from leanagent import processes
         processes._set_parent_death_signal = lambda: False   # only the watchdog
-        pid = os.fork()
+        parent = os.getpid()  # taken before the fork, as the product's callers do: a getppid()
+        pid = os.fork()       # in the child would name the reaper if the parent died first
         if pid == 0:
-            processes.die_with_parent(os.getppid(), interval=0.05)
+            processes.die_with_parent(parent, interval=0.05)
             time.sleep(60)
             os._exit(0)
         print(pid, flush=True)

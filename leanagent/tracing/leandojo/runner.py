@@ -22,6 +22,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from database.errors import LeanDojoTraceError
 from prover.lean.leandojo_support import LeanDojoSettings, leandojo_environment
@@ -96,9 +97,23 @@ def _terminate(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
             break
         except subprocess.TimeoutExpired:
             continue
+    # One deadline for all of them, and an exited one counts even while it is a zombie:
+    # an orphan is reaped by PID 1, which some init processes do late, and waiting for
+    # its reaping per descendant kept an interrupted `add` from exiting for a minute.
+    deadline = time.monotonic() + grace
     for d in descendants:
-        with contextlib.suppress(Exception):
-            d.wait(timeout=grace)
+        while time.monotonic() < deadline and _still_running(d):
+            time.sleep(0.05)
+
+
+def _still_running(p: Any) -> bool:
+    """Whether a psutil process is alive and not a zombie."""
+    try:
+        import psutil
+
+        return bool(p.is_running()) and p.status() != psutil.STATUS_ZOMBIE
+    except Exception:  # gone (NoSuchProcess), or not ours to look at
+        return False
 
 
 def run_worker(job: TraceJob) -> None:
