@@ -182,8 +182,12 @@ def test_interrupting_a_trace_leaves_no_process_and_no_data(toy, home: Path, tmp
     pidfile = tmp_path / "lake.pid"
     # A `lake build` that runs until it is killed (and a child of its own, like lean).
     write_tool(tmp_path / "bin", "lake", f'sleep 300 & echo $! > {pidfile}.child; echo $$ > {pidfile}; wait')
+    # SIGINT at its default in the CLI, however this suite was started: a background job of
+    # a non-interactive shell (`bash .ci/run &`) inherits SIGINT ignored, and Python then
+    # installs no KeyboardInterrupt handler, so the Ctrl-C below would never arrive.
     cli = subprocess.Popen([sys.executable, "-m", "leanagent", "--home", str(home), "add", str(project),
-                            "--tracer", "leandojo"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            "--tracer", "leandojo"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not (pidfile.exists() and Path(f"{pidfile}.child").exists()) and time.monotonic() < deadline:
         time.sleep(0.2)
