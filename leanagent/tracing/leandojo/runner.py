@@ -98,8 +98,8 @@ def _terminate(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
         except subprocess.TimeoutExpired:
             continue
     # One deadline for all of them, and an exited one counts even while it is a zombie:
-    # an orphan is reaped by PID 1, which some init processes do late, and waiting for
-    # its reaping per descendant kept an interrupted `add` from exiting for a minute.
+    # an orphan is reaped by PID 1, which some init processes do late (this VM's), and
+    # psutil's wait on a non-child waits for the reaping, up to ``grace`` per descendant.
     deadline = time.monotonic() + grace
     for d in descendants:
         while time.monotonic() < deadline and _still_running(d):
